@@ -1,0 +1,1209 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* conf.c - Command line, libconfig file and the resolved settings
+ *
+ * Settings come from three places, later ones winning: built-in defaults
+ * (the same as etc/passt.conf), the libconfig file given with -c, and the
+ * command line. Network settings nobody gave are copied from the host, as
+ * passt does: address, prefix and gateway of the default-route interface
+ * (through netlink) and nameservers and search domains from resolv.conf.
+ *
+ * Every problem in the file is one line naming file:line and the setting,
+ * then exit status 1. The core owns file:line: modules ask for their keys
+ * through conf_mod_get() (behind the cfg_*() services), and after every
+ * module is configured, conf_reject_unknown() walks the file for settings
+ * nobody declared, so a typo never silently becomes a default.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "flow.h"
+#include "fwd.h"
+#include "log.h"
+#include "netlink.h"
+#include "util.h"
+
+struct conf conf;
+
+/* Daemon's MAC: locally administered, unicast: 02, then "passt" in ASCII */
+static const uint8_t conf_our_mac[PASST_ETH_ALEN] = {
+	0x02, 0x70, 0x61, 0x73, 0x73, 0x74
+};
+
+static const char *const conf_src_names[] = {
+	[CONF_SRC_DEFAULT] = "default",
+	[CONF_SRC_HOST] = "host",
+	[CONF_SRC_FILE] = "config",
+};
+static_assert(ARRAY_SIZE(conf_src_names) == CONF_SRC_NUM,
+	      "a name for every conf_src");
+
+static const char *const conf_ip_keys[] = {
+	"enable", "address", "prefix_len", "gateway", "dns",
+	"outbound_address", "outbound_interface", "map_host_loopback", NULL
+};
+static const char *const conf_log_keys[] = { "level", "file", NULL };
+static const char *const conf_sandbox_keys[] = { "enable", "runas", NULL };
+static const char *const conf_fwd_keys[] = { "proto", "from", "ports", NULL };
+static const char *const conf_top_keys[] = {
+	"backend", "modules", "module_dir", "mtu", "log", "pidfile",
+	"sandbox", "pcap", "ipv4", "ipv6", "forward", "max_flows", NULL
+};
+
+/**
+ * conf_usage() - Print the usage text
+ * @name:	Program name
+ * @status:	Exit status: 0 prints to stdout, anything else to stderr
+ */
+__attribute__((noreturn))
+static void conf_usage(const char *name, int status)
+{
+	FILE *f = status ? stderr : stdout;
+
+	fprintf(f,
+"Usage: %s [OPTIONS] [-- COMMAND [ARG...]]\n"
+"\n"
+"User-mode networking for virtual machines and network namespaces: the\n"
+"guest's Ethernet frames become ordinary host sockets.\n"
+"\n"
+"  -c, --config FILE     libconfig file (default: built-in settings, the\n"
+"                        same as the sample passt.conf)\n"
+"  -f, --foreground      do not daemonise; log to standard error\n"
+"  -d, --debug           log debug messages\n"
+"      --trace           log per-packet trace messages too\n"
+"  -l, --log-file FILE   log to FILE\n"
+"  -P, --pid FILE        write the PID to FILE once ready\n"
+"      --check-config    check the configuration and every module, print\n"
+"                        the resolved settings, exit\n"
+"      --list-modules    list the modules found: name, kind, ABI, file\n"
+"      --version         print the version\n"
+"  -h, --help            print this help\n"
+"  -- COMMAND [ARG...]   tap backend: run COMMAND in a new network\n"
+"                        namespace joined to the daemon; exit with its\n"
+"                        status\n", name);
+	exit(status);
+}
+
+/**
+ * conf_path() - Dotted path of a setting, such as "forward[1].ports"
+ * @s:		Setting
+ * @buf:	Buffer
+ * @len:	Its size
+ *
+ * Return: @buf
+ */
+static const char *conf_path(const config_setting_t *s, char *buf, size_t len)
+{
+	const config_setting_t *p = config_setting_parent(s);
+	char parent[200];	/* leaves room for "[index]" in 256 bytes */
+	const char *name = config_setting_name(s);
+
+	if (!p || !config_setting_parent(p)) {
+		snprintf(buf, len, "%s", name ? name : "?");
+		return buf;
+	}
+	conf_path(p, parent, sizeof(parent));
+	if (name)
+		snprintf(buf, len, "%s.%s", parent, name);
+	else
+		snprintf(buf, len, "%s[%d]", parent, config_setting_index(s));
+	return buf;
+}
+
+/**
+ * conf_where() - "file:line" of a setting
+ * @s:		Setting
+ * @buf:	Buffer
+ * @len:	Its size
+ *
+ * Return: @buf
+ */
+const char *conf_where(const config_setting_t *s, char *buf, size_t len)
+{
+	const char *file = config_setting_source_file(s);
+
+	snprintf(buf, len, "%s:%u", file ? file : "(built-in)",
+		 config_setting_source_line(s));
+	return buf;
+}
+
+/**
+ * conf_type_name() - A libconfig type, as an error message says it
+ * @type:	CONFIG_TYPE_*
+ *
+ * Return: "an integer", "a string"...
+ */
+static const char *conf_type_name(int type)
+{
+	switch (type) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a number with a fraction";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_GROUP:
+		return "a group { ... }";
+	case CONFIG_TYPE_ARRAY:
+		return "an array [ ... ]";
+	case CONFIG_TYPE_LIST:
+		return "a list ( ... )";
+	default:
+		return "nothing";
+	}
+}
+
+/**
+ * conf_fail() - One line naming file:line and the setting, then exit 1
+ * @s:		Setting the problem is in
+ * @fmt:	What is wrong, printf format, then its arguments
+ */
+__attribute__((noreturn, format(printf, 2, 3)))
+static void conf_fail(const config_setting_t *s, const char *fmt, ...)
+{
+	char where[PATH_MAX + 16], path[256], msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	die("%s: %s: %s", conf_where(s, where, sizeof(where)),
+	    conf_path(s, path, sizeof(path)), msg);
+}
+
+/**
+ * conf_type_ok() - Whether a setting has a type
+ * @s:		Setting
+ * @type:	CONFIG_TYPE_* wanted; INT also takes INT64, ARRAY takes LIST
+ *
+ * Return: true if it has
+ */
+static bool conf_type_ok(const config_setting_t *s, int type)
+{
+	int t = config_setting_type(s);
+
+	if (type == CONFIG_TYPE_INT)
+		return t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
+	if (type == CONFIG_TYPE_ARRAY)
+		return t == CONFIG_TYPE_ARRAY || t == CONFIG_TYPE_LIST;
+	return t == type;
+}
+
+/**
+ * conf_need() - Exit with an error unless a setting has a type
+ * @s:		Setting
+ * @type:	CONFIG_TYPE_* wanted
+ */
+static void conf_need(const config_setting_t *s, int type)
+{
+	if (!conf_type_ok(s, type))
+		conf_fail(s, "expected %s, got %s", conf_type_name(type),
+			  conf_type_name(config_setting_type(s)));
+}
+
+/**
+ * conf_int() - Integer setting within a range
+ * @s:		Setting
+ * @min:	Smallest value accepted
+ * @max:	Largest value accepted
+ *
+ * Return: value
+ */
+static long long conf_int(const config_setting_t *s, long long min,
+			  long long max)
+{
+	long long v;
+
+	conf_need(s, CONFIG_TYPE_INT);
+	v = config_setting_get_int64(s);
+	if (v < min || v > max)
+		conf_fail(s, "%lld is out of range; expected %lld to %lld",
+			  v, min, max);
+	return v;
+}
+
+/**
+ * conf_str() - String setting copied into a buffer
+ * @s:		Setting
+ * @buf:	Destination
+ * @len:	Its size: longer strings are an error
+ */
+static void conf_str(const config_setting_t *s, char *buf, size_t len)
+{
+	const char *v;
+
+	conf_need(s, CONFIG_TYPE_STRING);
+	v = config_setting_get_string(s);
+	if (strlen(v) >= len)
+		conf_fail(s, "'%.40s...' is too long; at most %zu characters",
+			  v, len - 1);
+	strcpy(buf, v);
+}
+
+/**
+ * conf_unknown_key() - Error for a key a known group doesn't have
+ * @s:		The unknown setting
+ * @group:	Name of its group, for the message
+ * @keys:	Keys the group knows, NULL-terminated
+ */
+__attribute__((noreturn))
+static void conf_unknown_key(const config_setting_t *s, const char *group,
+			     const char *const *keys)
+{
+	char known[512] = "", where[PATH_MAX + 16], path[256];
+	size_t n = 0;
+	int r;
+
+	for (; keys && *keys && n < sizeof(known); keys++) {
+		r = snprintf(known + n, sizeof(known) - n, "%s%s",
+			     n ? ", " : "", *keys);
+		if (r > 0)
+			n += (size_t)r;
+	}
+	die("%s: %s: unknown setting (%s knows %s)",
+	    conf_where(s, where, sizeof(where)),
+	    conf_path(s, path, sizeof(path)), group,
+	    *known ? known : "no settings");
+}
+
+/**
+ * conf_key_known() - Whether a key is in a NULL-terminated list
+ * @keys:	List, or NULL
+ * @key:	Key
+ *
+ * Return: true if it is
+ */
+static bool conf_key_known(const char *const *keys, const char *key)
+{
+	for (; keys && *keys; keys++)
+		if (!strcmp(*keys, key))
+			return true;
+	return false;
+}
+
+/**
+ * conf_check_group() - A setting must be a group holding only known keys
+ * @s:		Setting
+ * @keys:	Keys it may hold, NULL-terminated
+ */
+static void conf_check_group(const config_setting_t *s,
+			     const char *const *keys)
+{
+	char path[256];
+	int i;
+
+	conf_need(s, CONFIG_TYPE_GROUP);
+	for (i = 0; i < config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+
+		if (!conf_key_known(keys, config_setting_name(e)))
+			conf_unknown_key(e, conf_path(s, path, sizeof(path)),
+					 keys);
+	}
+}
+
+/**
+ * conf_addr() - Parse an address setting
+ * @s:		Setting (a string)
+ * @af:		AF_INET or AF_INET6
+ * @dst:	struct in_addr or struct in6_addr to fill
+ */
+static void conf_addr(const config_setting_t *s, int af, void *dst)
+{
+	const char *v;
+
+	conf_need(s, CONFIG_TYPE_STRING);
+	v = config_setting_get_string(s);
+	if (inet_pton(af, v, dst) != 1)
+		conf_fail(s, "'%s' is not an %s address", v,
+			  af == AF_INET ? "IPv4" : "IPv6");
+}
+
+/**
+ * conf_ifname() - Parse an interface name setting
+ * @s:		Setting
+ * @buf:	Destination, PASST_IFNAME_MAX bytes
+ */
+static void conf_ifname(const config_setting_t *s, char *buf)
+{
+	conf_str(s, buf, PASST_IFNAME_MAX);
+	if (strchr(buf, '/') || strchr(buf, ' '))
+		conf_fail(s, "'%s' is not an interface name", buf);
+}
+
+/**
+ * struct conf_ip_set - Which IP settings the file gave
+ * @enable:	'enable' was given
+ * @addr:	'address' was given
+ * @prefix:	'prefix_len' was given
+ * @gw:		'gateway' was given
+ * @dns:	'dns' was given
+ * @map:	'map_host_loopback' was given
+ */
+struct conf_ip_set {
+	bool enable, addr, prefix, gw, dns, map;
+};
+
+/**
+ * conf_ip4() - Read the ipv4 group
+ * @c:		Configuration
+ * @g:		The group
+ * @set:	What was given, filled
+ */
+static void conf_ip4(struct conf *c, const config_setting_t *g,
+		     struct conf_ip_set *set)
+{
+	int i, j;
+
+	conf_check_group(g, conf_ip_keys);
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *k = config_setting_name(s);
+
+		if (!strcmp(k, "enable")) {
+			conf_need(s, CONFIG_TYPE_BOOL);
+			c->net.ip4.enable = config_setting_get_bool(s);
+			set->enable = true;
+		} else if (!strcmp(k, "address")) {
+			conf_addr(s, AF_INET, &c->net.ip4.addr);
+			set->addr = true;
+		} else if (!strcmp(k, "prefix_len")) {
+			c->net.ip4.prefix_len = (uint8_t)conf_int(s, 1, 32);
+			set->prefix = true;
+		} else if (!strcmp(k, "gateway")) {
+			conf_addr(s, AF_INET, &c->net.ip4.gw);
+			set->gw = true;
+		} else if (!strcmp(k, "dns")) {
+			conf_need(s, CONFIG_TYPE_ARRAY);
+			if (config_setting_length(s) > PASST_DNS_MAX)
+				conf_fail(s, "%d nameservers; at most %d",
+					  config_setting_length(s),
+					  PASST_DNS_MAX);
+			for (j = 0; j < config_setting_length(s); j++)
+				conf_addr(config_setting_get_elem(s, j),
+					  AF_INET, &c->net.ip4.dns[j]);
+			c->net.ip4.n_dns = (uint8_t)j;
+			set->dns = true;
+		} else if (!strcmp(k, "outbound_address")) {
+			conf_need(s, CONFIG_TYPE_STRING);
+			if (*config_setting_get_string(s))
+				conf_addr(s, AF_INET,
+					  &c->net.ip4.outbound_addr);
+		} else if (!strcmp(k, "outbound_interface")) {
+			conf_ifname(s, c->net.ip4.outbound_if);
+		} else if (!strcmp(k, "map_host_loopback")) {
+			const char *v;
+
+			conf_need(s, CONFIG_TYPE_STRING);
+			v = config_setting_get_string(s);
+			set->map = strcmp(v, "gateway");
+			if (!strcmp(v, "none"))
+				c->net.ip4.map_host_loopback.s_addr = 0;
+			else if (set->map)
+				conf_addr(s, AF_INET,
+					  &c->net.ip4.map_host_loopback);
+		}
+	}
+}
+
+/**
+ * conf_ip6() - Read the ipv6 group
+ * @c:		Configuration
+ * @g:		The group
+ * @set:	What was given, filled
+ */
+static void conf_ip6(struct conf *c, const config_setting_t *g,
+		     struct conf_ip_set *set)
+{
+	int i, j;
+
+	conf_check_group(g, conf_ip_keys);
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *s = config_setting_get_elem(g, i);
+		const char *k = config_setting_name(s);
+
+		if (!strcmp(k, "enable")) {
+			conf_need(s, CONFIG_TYPE_BOOL);
+			c->net.ip6.enable = config_setting_get_bool(s);
+			set->enable = true;
+		} else if (!strcmp(k, "address")) {
+			conf_addr(s, AF_INET6, &c->net.ip6.addr);
+			set->addr = true;
+		} else if (!strcmp(k, "prefix_len")) {
+			c->net.ip6.prefix_len = (uint8_t)conf_int(s, 1, 128);
+			set->prefix = true;
+		} else if (!strcmp(k, "gateway")) {
+			conf_addr(s, AF_INET6, &c->net.ip6.gw);
+			set->gw = true;
+		} else if (!strcmp(k, "dns")) {
+			conf_need(s, CONFIG_TYPE_ARRAY);
+			if (config_setting_length(s) > PASST_DNS_MAX)
+				conf_fail(s, "%d nameservers; at most %d",
+					  config_setting_length(s),
+					  PASST_DNS_MAX);
+			for (j = 0; j < config_setting_length(s); j++)
+				conf_addr(config_setting_get_elem(s, j),
+					  AF_INET6, &c->net.ip6.dns[j]);
+			c->net.ip6.n_dns = (uint8_t)j;
+			set->dns = true;
+		} else if (!strcmp(k, "outbound_address")) {
+			conf_need(s, CONFIG_TYPE_STRING);
+			if (*config_setting_get_string(s))
+				conf_addr(s, AF_INET6,
+					  &c->net.ip6.outbound_addr);
+		} else if (!strcmp(k, "outbound_interface")) {
+			conf_ifname(s, c->net.ip6.outbound_if);
+		} else if (!strcmp(k, "map_host_loopback")) {
+			const char *v;
+
+			conf_need(s, CONFIG_TYPE_STRING);
+			v = config_setting_get_string(s);
+			set->map = strcmp(v, "gateway");
+			if (!strcmp(v, "none"))
+				c->net.ip6.map_host_loopback = in6addr_any;
+			else if (set->map)
+				conf_addr(s, AF_INET6,
+					  &c->net.ip6.map_host_loopback);
+		}
+	}
+}
+
+/**
+ * conf_forward() - Read the forward list into the forwarding table
+ * @c:		Configuration
+ * @l:		The list
+ */
+static void conf_forward(struct conf *c, const config_setting_t *l)
+{
+	int i;
+
+	if (!conf_type_ok(l, CONFIG_TYPE_LIST) &&
+	    !(conf_type_ok(l, CONFIG_TYPE_ARRAY) && !config_setting_length(l)))
+		conf_need(l, CONFIG_TYPE_LIST);
+
+	for (i = 0; i < config_setting_length(l); i++) {
+		const config_setting_t *r = config_setting_get_elem(l, i);
+		const config_setting_t *proto, *from, *ports;
+		uint8_t p, pif;
+		char err[256];
+		const char *v;
+
+		conf_check_group(r, conf_fwd_keys);
+		proto = config_setting_get_member(r, "proto");
+		from = config_setting_get_member(r, "from");
+		ports = config_setting_get_member(r, "ports");
+		if (!proto || !ports)
+			conf_fail(r, "needs 'proto' and 'ports'");
+
+		conf_need(proto, CONFIG_TYPE_STRING);
+		v = config_setting_get_string(proto);
+		if (!strcmp(v, "tcp"))
+			p = IPPROTO_TCP;
+		else if (!strcmp(v, "udp"))
+			p = IPPROTO_UDP;
+		else
+			conf_fail(proto, "'%s'; expected \"tcp\" or \"udp\"",
+				  v);
+
+		pif = PASST_PIF_HOST;
+		if (from) {
+			conf_need(from, CONFIG_TYPE_STRING);
+			v = config_setting_get_string(from);
+			if (!strcmp(v, "guest"))
+				pif = PASST_PIF_SPLICE;
+			else if (strcmp(v, "host"))
+				conf_fail(from, "'%s'; expected \"host\" or "
+					  "\"guest\"", v);
+		}
+
+		conf_need(ports, CONFIG_TYPE_STRING);
+		if (fwd_parse_spec(&c->fwd, p, pif,
+				   config_setting_get_string(ports),
+				   err, sizeof(err)))
+			conf_fail(ports, "%s", err);
+	}
+}
+
+/**
+ * conf_modules() - Read the modules list
+ * @c:		Configuration
+ * @s:		The setting
+ */
+static void conf_modules(struct conf *c, const config_setting_t *s)
+{
+	unsigned int i, j;
+
+	conf_need(s, CONFIG_TYPE_ARRAY);
+	if (config_setting_length(s) > CONF_MODULES_MAX)
+		conf_fail(s, "%d modules; at most %d",
+			  config_setting_length(s), CONF_MODULES_MAX);
+	c->n_modules = 0;
+	for (i = 0; i < (unsigned int)config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+
+		conf_str(e, c->modules[i], CONF_NAME_MAX);
+		for (j = 0; j < i; j++)
+			if (!strcmp(c->modules[i], c->modules[j]))
+				conf_fail(e, "'%s' is listed twice",
+					  c->modules[i]);
+		c->n_modules++;
+	}
+	c->modules_set = true;
+}
+
+/**
+ * conf_file() - Read the top-level settings of the file
+ * @c:		Configuration
+ * @set4:	What the ipv4 group gave, filled
+ * @set6:	What the ipv6 group gave, filled
+ *
+ * Groups of modules are left for the modules and conf_reject_unknown()
+ */
+static void conf_file(struct conf *c, struct conf_ip_set *set4,
+		      struct conf_ip_set *set6)
+{
+	const config_setting_t *root = config_root_setting(&c->cfg);
+	int i, j;
+
+	for (i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, i);
+		const char *k = config_setting_name(s);
+
+		if (!strcmp(k, "backend")) {
+			conf_str(s, c->backend, sizeof(c->backend));
+			/* It picks a module file: keep it a plain name */
+			if (!*c->backend || strspn(c->backend, CONF_NAME_CHARS)
+			    != strlen(c->backend))
+				conf_fail(s, "'%s' is not a module name",
+					  c->backend);
+		} else if (!strcmp(k, "modules")) {
+			conf_modules(c, s);
+		} else if (!strcmp(k, "module_dir")) {
+			conf_str(s, c->module_dir, sizeof(c->module_dir));
+		} else if (!strcmp(k, "mtu")) {
+			c->net.mtu = (uint32_t)conf_int(s, CONF_MTU_MIN,
+							CONF_MTU_MAX);
+		} else if (!strcmp(k, "max_flows")) {
+			c->max_flows = (unsigned int)conf_int(s, 1,
+							      FLOW_MAX_LIMIT);
+		} else if (!strcmp(k, "pidfile")) {
+			conf_str(s, c->pidfile, sizeof(c->pidfile));
+		} else if (!strcmp(k, "pcap")) {
+			conf_str(s, c->pcap, sizeof(c->pcap));
+		} else if (!strcmp(k, "log")) {
+			conf_check_group(s, conf_log_keys);
+			for (j = 0; j < config_setting_length(s); j++) {
+				const config_setting_t *e;
+
+				e = config_setting_get_elem(s, j);
+				if (!strcmp(config_setting_name(e), "file")) {
+					conf_str(e, c->log_file,
+						 sizeof(c->log_file));
+					continue;
+				}
+				conf_need(e, CONFIG_TYPE_STRING);
+				c->log_level = log_level_parse(
+					config_setting_get_string(e));
+				if (c->log_level < 0)
+					conf_fail(e, "'%s'; expected error, "
+						  "warning, info, debug or "
+						  "trace",
+						  config_setting_get_string(e));
+			}
+		} else if (!strcmp(k, "sandbox")) {
+			conf_check_group(s, conf_sandbox_keys);
+			for (j = 0; j < config_setting_length(s); j++) {
+				const config_setting_t *e;
+
+				e = config_setting_get_elem(s, j);
+				if (!strcmp(config_setting_name(e), "runas")) {
+					conf_str(e, c->runas,
+						 sizeof(c->runas));
+					continue;
+				}
+				conf_need(e, CONFIG_TYPE_BOOL);
+				c->sandbox = config_setting_get_bool(e);
+			}
+		} else if (!strcmp(k, "ipv4")) {
+			conf_ip4(c, s, set4);
+		} else if (!strcmp(k, "ipv6")) {
+			conf_ip6(c, s, set6);
+		} else if (!strcmp(k, "forward")) {
+			conf_forward(c, s);
+		}
+	}
+}
+
+/**
+ * conf_net4() - Resolve IPv4 settings not given, from the host
+ * @c:		Configuration
+ * @set:	What the file gave
+ * @rc:		Host's resolv.conf
+ */
+static void conf_net4(struct conf *c, const struct conf_ip_set *set,
+		      const struct resolv_conf *rc)
+{
+	struct passt_netcfg *n = &c->net;
+	struct nl_host_v4 h;
+	unsigned int i;
+
+	if (!n->ip4.enable)
+		return;
+
+	memset(&h, 0, sizeof(h));
+	if (nl_host_defaults_v4(&h) < 0)
+		h.found = false;
+
+	c->src4 = set->addr ? CONF_SRC_FILE : CONF_SRC_HOST;
+	if (!set->addr) {
+		if (!h.found || !h.addr.s_addr) {
+			if (set->enable)
+				die("ipv4: enabled, but no ipv4.address is "
+				    "set and the host has no IPv4 default "
+				    "route to copy it from");
+			info("IPv4: no default route on the host: "
+			     "disabled (set ipv4.address to enable it)");
+			n->ip4.enable = false;
+			return;
+		}
+		n->ip4.addr = h.addr;
+	}
+	if (!set->prefix)
+		n->ip4.prefix_len = h.found && h.prefix_len ? h.prefix_len
+							      : 24;
+	if (!set->gw) {
+		if (!h.found || !h.gw.s_addr)
+			die("ipv4.gateway: not set, and the host has no IPv4 "
+			    "default route to copy it from");
+		n->ip4.gw = h.gw;
+	}
+	if (!set->map)
+		n->ip4.map_host_loopback = n->ip4.gw;
+
+	if (set->dns)
+		return;
+	/* A resolver on the host's loopback is no use to the guest as such:
+	 * offer the gateway instead and forward what it gets there
+	 */
+	for (i = 0; i < rc->n4 && n->ip4.n_dns < PASST_DNS_MAX; i++) {
+		struct in_addr a = rc->ns4[i];
+
+		if ((ntohl(a.s_addr) >> 24) == 127) {
+			if (n->ip4.dns_match.s_addr)
+				continue;
+			n->ip4.dns_match = n->ip4.gw;
+			n->ip4.dns_host = a;
+			a = n->ip4.gw;
+		}
+		n->ip4.dns[n->ip4.n_dns++] = a;
+	}
+}
+
+/**
+ * conf_net6() - Resolve IPv6 settings not given, from the host
+ * @c:		Configuration
+ * @set:	What the file gave
+ * @rc:		Host's resolv.conf
+ */
+static void conf_net6(struct conf *c, const struct conf_ip_set *set,
+		      const struct resolv_conf *rc)
+{
+	static const struct in6_addr ll1 = { .s6_addr = {
+		0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } };
+	struct passt_netcfg *n = &c->net;
+	struct nl_host_v6 h;
+	unsigned int i;
+
+	if (!n->ip6.enable)
+		return;
+
+	memset(&h, 0, sizeof(h));
+	if (nl_host_defaults_v6(&h) < 0)
+		h.found = false;
+
+	c->src6 = set->addr ? CONF_SRC_FILE : CONF_SRC_HOST;
+	if (!set->addr) {
+		if (!h.found || IN6_IS_ADDR_UNSPECIFIED(&h.addr)) {
+			if (set->enable)
+				die("ipv6: enabled, but no ipv6.address is "
+				    "set and the host has no IPv6 default "
+				    "route to copy it from");
+			info("IPv6: no default route on the host: "
+			     "disabled (set ipv6.address to enable it)");
+			n->ip6.enable = false;
+			return;
+		}
+		n->ip6.addr = h.addr;
+	}
+	if (!set->prefix)
+		n->ip6.prefix_len = h.found && h.prefix_len ? h.prefix_len
+							      : 64;
+	if (!set->gw) {
+		if (!h.found || IN6_IS_ADDR_UNSPECIFIED(&h.gw))
+			die("ipv6.gateway: not set, and the host has no IPv6 "
+			    "default route to copy it from");
+		n->ip6.gw = h.gw;
+	}
+	if (!set->map)
+		n->ip6.map_host_loopback = n->ip6.gw;
+
+	/* Router advertisements must come from a link-local address */
+	if (IN6_IS_ADDR_LINKLOCAL(&n->ip6.gw))
+		n->ip6.our_ll = n->ip6.gw;
+	else if (h.found && IN6_IS_ADDR_LINKLOCAL(&h.addr_ll))
+		n->ip6.our_ll = h.addr_ll;
+	else
+		n->ip6.our_ll = ll1;
+
+	if (set->dns)
+		return;
+	for (i = 0; i < rc->n6 && n->ip6.n_dns < PASST_DNS_MAX; i++) {
+		struct in6_addr a = rc->ns6[i];
+
+		if (IN6_IS_ADDR_LOOPBACK(&a)) {
+			if (!IN6_IS_ADDR_UNSPECIFIED(&n->ip6.dns_match))
+				continue;
+			n->ip6.dns_match = n->ip6.gw;
+			n->ip6.dns_host = a;
+			a = n->ip6.gw;
+		}
+		n->ip6.dns[n->ip6.n_dns++] = a;
+	}
+}
+
+/**
+ * conf_defaults() - Built-in settings, equal to etc/passt.conf
+ * @c:		Configuration
+ */
+static void conf_defaults(struct conf *c)
+{
+	c->log_level = LOG_LVL_INFO;
+	snprintf(c->backend, sizeof(c->backend), "qemu_stream");
+	c->max_flows = FLOW_MAX_DEFAULT;
+	c->sandbox = true;
+	c->net.size = sizeof(c->net);
+	c->net.mtu = CONF_MTU_DEFAULT;
+	memcpy(c->net.our_mac, conf_our_mac, PASST_ETH_ALEN);
+	memset(c->net.guest_mac, 0xff, PASST_ETH_ALEN);
+	c->net.ip4.enable = true;
+	c->net.ip6.enable = true;
+}
+
+/**
+ * conf_read_file() - Parse the libconfig file, exit 1 on a syntax error
+ * @c:		Configuration
+ */
+static void conf_read_file(struct conf *c)
+{
+	if (config_read_file(&c->cfg, c->file) == CONFIG_TRUE)
+		return;
+	if (config_error_type(&c->cfg) == CONFIG_ERR_FILE_IO)
+		die("%s: cannot read: %s", c->file, strerror(errno));
+	die("%s:%d: %s", config_error_file(&c->cfg) ?
+	    config_error_file(&c->cfg) : c->file,
+	    config_error_line(&c->cfg), config_error_text(&c->cfg));
+}
+
+/**
+ * conf_resolve() - Everything after the file is read: host defaults
+ * @c:		Configuration
+ */
+static void conf_resolve(struct conf *c)
+{
+	struct conf_ip_set set4 = { 0 }, set6 = { 0 };
+	struct resolv_conf rc;
+
+	conf_file(c, &set4, &set6);
+
+	memset(&rc, 0, sizeof(rc));
+	if (resolv_conf_read("/etc/resolv.conf", &rc) < 0)
+		debug("no /etc/resolv.conf: no nameservers for the guest");
+	c->srcdns = set4.dns || set6.dns ? CONF_SRC_FILE : CONF_SRC_HOST;
+	conf_net4(c, &set4, &rc);
+	conf_net6(c, &set6, &rc);
+	for (c->net.n_search = 0; c->net.n_search < rc.n_search &&
+	     c->net.n_search < PASST_SEARCH_MAX; c->net.n_search++)
+		memcpy(c->net.search[c->net.n_search],
+		       rc.search[c->net.n_search], PASST_DOMAIN_MAX);
+
+	if (!c->net.ip4.enable && !c->net.ip6.enable)
+		warn("neither IPv4 nor IPv6 is enabled: the guest gets no "
+		     "connectivity");
+}
+
+/**
+ * conf_load_string() - Settings from a string (tests), after the defaults
+ * @c:		Configuration, zeroed by the caller
+ * @text:	libconfig text
+ */
+void conf_load_string(struct conf *c, const char *text)
+{
+	conf_defaults(c);
+	config_init(&c->cfg);
+	if (config_read_string(&c->cfg, text) != CONFIG_TRUE)
+		die("(string):%d: %s", config_error_line(&c->cfg),
+		    config_error_text(&c->cfg));
+	conf_resolve(c);
+}
+
+/**
+ * conf_parse() - Read the command line and the config file
+ * @c:		Configuration, zeroed by the caller
+ * @argc:	Argument count
+ * @argv:	Arguments
+ *
+ * Exits with status 0 for --help and --version, 1 on any bad input
+ */
+void conf_parse(struct conf *c, int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_LIST, OPT_VERSION, OPT_TRACE };
+	static const struct option opts[] = {
+		{ "config",		required_argument, NULL, 'c' },
+		{ "foreground",		no_argument,	   NULL, 'f' },
+		{ "debug",		no_argument,	   NULL, 'd' },
+		{ "trace",		no_argument,	   NULL, OPT_TRACE },
+		{ "log-file",		required_argument, NULL, 'l' },
+		{ "pid",		required_argument, NULL, 'P' },
+		{ "check-config",	no_argument,	   NULL, OPT_CHECK },
+		{ "list-modules",	no_argument,	   NULL, OPT_LIST },
+		{ "version",		no_argument,	   NULL, OPT_VERSION },
+		{ "help",		no_argument,	   NULL, 'h' },
+		{ 0 },
+	};
+	const char *log_file = NULL, *pidfile = NULL;
+	int opt, cli_level = -1;
+
+	conf_defaults(c);
+	c->argv0 = argv[0];
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:c:fdl:P:h", opts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			c->file = optarg;
+			break;
+		case 'f':
+			c->foreground = true;
+			break;
+		case 'd':
+			cli_level = MAX(cli_level, LOG_LVL_DEBUG);
+			break;
+		case OPT_TRACE:
+			cli_level = LOG_LVL_TRACE;
+			break;
+		case 'l':
+			log_file = optarg;
+			break;
+		case 'P':
+			pidfile = optarg;
+			break;
+		case OPT_CHECK:
+			c->check_only = true;
+			break;
+		case OPT_LIST:
+			c->list_modules = true;
+			break;
+		case OPT_VERSION:
+			printf("passt %s (module ABI %d.%d)\n", VERSION,
+			       PASST_ABI_MAJOR, PASST_ABI_MINOR);
+			exit(0);
+		case 'h':
+			conf_usage(argv[0], 0);
+		case ':':
+			die("%s: option needs a value; see --help",
+			    argv[optind - 1]);
+		default:
+			die("%s: unknown option; see --help",
+			    argv[optind - 1]);
+		}
+	}
+
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--"))
+			die("'%s': unexpected argument; a command to run "
+			    "follows '--'", argv[optind]);
+		c->cmd = argv + optind;
+	} else if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
+		die("--: a command must follow");
+	}
+
+	config_init(&c->cfg);
+	config_set_auto_convert(&c->cfg, CONFIG_FALSE);
+	if (c->file)
+		conf_read_file(c);
+	conf_resolve(c);
+
+	/* A command to run means the tap backend, unless the file insists */
+	if (c->cmd) {
+		const config_setting_t *b = config_lookup(&c->cfg, "backend");
+
+		if (b && strcmp(c->backend, "tap"))
+			conf_fail(b, "'%s': '-- COMMAND' needs the tap "
+				  "backend", c->backend);
+		snprintf(c->backend, sizeof(c->backend), "tap");
+		c->foreground = true;
+	}
+
+	if (cli_level >= 0)
+		c->log_level = cli_level;
+	if (log_file)
+		snprintf(c->log_file, sizeof(c->log_file), "%s", log_file);
+	if (pidfile)
+		snprintf(c->pidfile, sizeof(c->pidfile), "%s", pidfile);
+	log_set_level(c->log_level);
+}
+
+/**
+ * conf_mod_get() - A setting of a module's group, checked
+ * @mod:	Module name (its group)
+ * @keys:	Keys the module declared
+ * @key:	Key asked for
+ * @type:	CONFIG_TYPE_* expected (INT takes INT64, ARRAY takes LIST)
+ * @out:	The setting, if found
+ *
+ * Return: 0 found, 1 absent, -EINVAL wrong type (after saying where) or a
+ *	   key the module did not declare (a bug in the module)
+ */
+int conf_mod_get(const char *mod, const char *const *keys, const char *key,
+		 int type, config_setting_t **out)
+{
+	config_setting_t *g, *s;
+	char where[PATH_MAX + 16], path[256];
+
+	if (!conf_key_known(keys, key)) {
+		err("%s: asked for setting '%s' it did not declare", mod, key);
+		return -EINVAL;
+	}
+	g = config_lookup(&conf.cfg, mod);
+	if (!g)
+		return 1;
+	if (!conf_type_ok(g, CONFIG_TYPE_GROUP)) {
+		err("%s: %s: expected %s, got %s",
+		    conf_where(g, where, sizeof(where)), mod,
+		    conf_type_name(CONFIG_TYPE_GROUP),
+		    conf_type_name(config_setting_type(g)));
+		return -EINVAL;
+	}
+	s = config_setting_get_member(g, key);
+	if (!s)
+		return 1;
+	if (!conf_type_ok(s, type)) {
+		err("%s: %s: expected %s, got %s",
+		    conf_where(s, where, sizeof(where)),
+		    conf_path(s, path, sizeof(path)), conf_type_name(type),
+		    conf_type_name(config_setting_type(s)));
+		return -EINVAL;
+	}
+	*out = s;
+	return 0;
+}
+
+/**
+ * conf_reject_unknown() - Every top-level setting must have an owner
+ * @c:		Configuration
+ * @keys:	Tells the keys of a module group, and whether it is one
+ */
+void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys)
+{
+	const config_setting_t *root = config_root_setting(&c->cfg);
+	char where[PATH_MAX + 16];
+	int i;
+
+	for (i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, i);
+		const char *k = config_setting_name(s);
+		const char *const *mk;
+		bool found = false;
+
+		if (conf_key_known(conf_top_keys, k))
+			continue;
+		mk = keys(k, &found);
+		if (!found)
+			die("%s: '%s': no such setting, and no module by that "
+			    "name is loaded", conf_where(s, where,
+							 sizeof(where)), k);
+		conf_check_group(s, mk);
+	}
+}
+
+/**
+ * conf_print_addr() - Print an address setting
+ * @key:	Setting name
+ * @af:		AF_INET or AF_INET6
+ * @a:		Address
+ * @src:	Where it came from, or -1 to leave that out
+ */
+static void conf_print_addr(const char *key, int af, const void *a, int src)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	inet_ntop(af, a, buf, sizeof(buf));
+	if (src >= 0)
+		printf("%s = \"%s\"; # %s\n", key, buf, conf_src_names[src]);
+	else
+		printf("%s = \"%s\";\n", key, buf);
+}
+
+/**
+ * conf_print_value() - Print a libconfig value as the file would hold it
+ * @s:		Setting
+ */
+static void conf_print_value(const config_setting_t *s)
+{
+	int i;
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		printf("%lld", config_setting_get_int64(s));
+		break;
+	case CONFIG_TYPE_FLOAT:
+		printf("%g", config_setting_get_float(s));
+		break;
+	case CONFIG_TYPE_BOOL:
+		printf("%s", config_setting_get_bool(s) ? "true" : "false");
+		break;
+	case CONFIG_TYPE_STRING:
+		printf("\"%s\"", config_setting_get_string(s));
+		break;
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		printf("[ ");
+		for (i = 0; i < config_setting_length(s); i++) {
+			printf("%s", i ? ", " : "");
+			conf_print_value(config_setting_get_elem(s, i));
+		}
+		printf(" ]");
+		break;
+	default:
+		printf("{ ... }");
+	}
+}
+
+/**
+ * conf_print() - Print the resolved settings, in config file syntax
+ * @c:		Configuration
+ *
+ * Return: 0
+ */
+int conf_print(const struct conf *c)
+{
+	const config_setting_t *root = config_root_setting(&c->cfg);
+	const struct passt_netcfg *n = &c->net;
+	char buf[128];
+	unsigned int i;
+	int j;
+
+	printf("# passt %s, module ABI %d.%d: resolved settings of %s\n",
+	       VERSION, PASST_ABI_MAJOR, PASST_ABI_MINOR,
+	       c->file ? c->file : "(built-in defaults)");
+	printf("backend = \"%s\";\n", c->backend);
+	printf("modules = [");
+	for (i = 0; i < c->n_modules; i++)
+		printf("%s\"%s\"", i ? ", " : " ", c->modules[i]);
+	printf(" ];\n");
+	printf("mtu = %u;\n", n->mtu);
+	printf("max_flows = %u;\n", c->max_flows);
+	printf("log = { level = \"%s\"; file = \"%s\"; };\n",
+	       log_level_name(c->log_level), c->log_file);
+	printf("pidfile = \"%s\";\n", c->pidfile);
+	printf("sandbox = { enable = %s; runas = \"%s\"; };\n",
+	       c->sandbox ? "true" : "false", c->runas);
+	printf("pcap = \"%s\";\n", c->pcap);
+
+	printf("ipv4.enable = %s;\n", n->ip4.enable ? "true" : "false");
+	if (n->ip4.enable) {
+		conf_print_addr("ipv4.address", AF_INET, &n->ip4.addr,
+				c->src4);
+		printf("ipv4.prefix_len = %u;\n", n->ip4.prefix_len);
+		conf_print_addr("ipv4.gateway", AF_INET, &n->ip4.gw, -1);
+		for (i = 0; i < n->ip4.n_dns; i++)
+			conf_print_addr("ipv4.dns[]", AF_INET,
+					&n->ip4.dns[i], c->srcdns);
+		if (n->ip4.dns_match.s_addr) {
+			conf_print_addr("ipv4.dns_forward.match", AF_INET,
+					&n->ip4.dns_match, -1);
+			conf_print_addr("ipv4.dns_forward.to", AF_INET,
+					&n->ip4.dns_host, -1);
+		}
+		conf_print_addr("ipv4.map_host_loopback", AF_INET,
+				&n->ip4.map_host_loopback, -1);
+		if (n->ip4.outbound_addr.s_addr)
+			conf_print_addr("ipv4.outbound_address", AF_INET,
+					&n->ip4.outbound_addr, -1);
+		printf("ipv4.outbound_interface = \"%s\";\n",
+		       n->ip4.outbound_if);
+	}
+	printf("ipv6.enable = %s;\n", n->ip6.enable ? "true" : "false");
+	if (n->ip6.enable) {
+		conf_print_addr("ipv6.address", AF_INET6, &n->ip6.addr,
+				c->src6);
+		printf("ipv6.prefix_len = %u;\n", n->ip6.prefix_len);
+		conf_print_addr("ipv6.gateway", AF_INET6, &n->ip6.gw, -1);
+		conf_print_addr("ipv6.link_local", AF_INET6, &n->ip6.our_ll,
+				-1);
+		for (i = 0; i < n->ip6.n_dns; i++)
+			conf_print_addr("ipv6.dns[]", AF_INET6,
+					&n->ip6.dns[i], c->srcdns);
+		if (!IN6_IS_ADDR_UNSPECIFIED(&n->ip6.dns_match)) {
+			conf_print_addr("ipv6.dns_forward.match", AF_INET6,
+					&n->ip6.dns_match, -1);
+			conf_print_addr("ipv6.dns_forward.to", AF_INET6,
+					&n->ip6.dns_host, -1);
+		}
+		conf_print_addr("ipv6.map_host_loopback", AF_INET6,
+				&n->ip6.map_host_loopback, -1);
+		if (!IN6_IS_ADDR_UNSPECIFIED(&n->ip6.outbound_addr))
+			conf_print_addr("ipv6.outbound_address", AF_INET6,
+					&n->ip6.outbound_addr, -1);
+		printf("ipv6.outbound_interface = \"%s\";\n",
+		       n->ip6.outbound_if);
+	}
+	for (i = 0; i < n->n_search; i++)
+		printf("search[] = \"%s\";\n", n->search[i]);
+
+	for (i = 0; i < c->fwd.n; i++) {
+		fwd_rule_fmt(&c->fwd.rules[i], buf, sizeof(buf));
+		printf("forward[%u] = \"%s\";\n", i, buf);
+	}
+
+	/* Module groups as given: each module owns its defaults */
+	for (j = 0; j < config_setting_length(root); j++) {
+		const config_setting_t *g = config_setting_get_elem(root, j);
+		const char *k = config_setting_name(g);
+		int m;
+
+		if (conf_key_known(conf_top_keys, k) ||
+		    config_setting_type(g) != CONFIG_TYPE_GROUP)
+			continue;
+		for (m = 0; m < config_setting_length(g); m++) {
+			const config_setting_t *e;
+
+			e = config_setting_get_elem(g, m);
+			printf("%s.%s = ", k, config_setting_name(e));
+			conf_print_value(e);
+			printf(";\n");
+		}
+	}
+	return 0;
+}
+
+/**
+ * conf_free() - Release the parsed file
+ * @c:		Configuration
+ */
+void conf_free(struct conf *c)
+{
+	config_destroy(&c->cfg);
+}

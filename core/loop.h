@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* loop.h - The epoll loop, timers and deferred work */
+
+#ifndef LOOP_H
+#define LOOP_H
+
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#define LOOP_FD_MAX		((1U << 24) - 1)
+#define LOOP_DATA_MAX		((1U << 24) - 1)
+
+/**
+ * union loop_ref - The epoll_data of every watched fd
+ * @mod:	Module table index, 0: the core
+ * @fd:		File descriptor
+ * @type:	The owner's own kind of fd
+ * @data:	Flow or forwarding rule index, or the owner's data
+ * @u64:	All of it, as epoll stores it
+ */
+union loop_ref {
+	struct {
+		unsigned int mod:8;
+		unsigned int fd:24;
+		unsigned int type:8;
+		unsigned int data:24;
+	};
+	uint64_t u64;
+};
+static_assert(sizeof(union loop_ref) == sizeof(uint64_t), "fits epoll_data");
+
+int loop_init(void);
+int loop_fd_add(unsigned int mod, int fd, uint32_t events, uint8_t type,
+		uint32_t data);
+int loop_fd_mod(unsigned int mod, int fd, uint32_t events, uint8_t type,
+		uint32_t data);
+void loop_fd_del(int fd);
+void loop_timers_dirty(void);
+void loop_defer_request(void);
+const struct timespec *loop_now(void);
+void loop_quit(int status);
+int loop_run(void);
+
+#endif /* LOOP_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* main.c - Start-up order, and nothing else
+ *
+ * Open everything, then shrink, then loop: options and file, modules loaded
+ * and configured, every fd opened (backend first, then protocol modules,
+ * then the forwarding table's listening sockets), then the sandbox, the
+ * detach, the seccomp filter, and the event loop. After modload_init()
+ * nothing opens a file, loads a module or binds a socket that the
+ * configuration did not ask for.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+
+#include "conf.h"
+#include "csum.h"
+#include "flow.h"
+#include "frame.h"
+#include "fwd.h"
+#include "log.h"
+#include "loop.h"
+#include "modload.h"
+#include "pcap.h"
+#include "pif.h"
+#include "sandbox.h"
+#include "util.h"
+
+#include "syscalls.gen.h"
+
+#define MAIN_TXQ_BYTES	(16UL << 20)	/* frames to the guest per turn */
+#define MAIN_TXQ_FRAMES	2048
+
+/**
+ * main_send() - Sender of the frame queue: the backend's send()
+ * @opaque:	Unused
+ * @iov:	Frames, one per iovec
+ * @n:		Number of frames
+ *
+ * Return: frames taken, or -errno
+ */
+static int main_send(void *opaque, const struct iovec *iov, size_t n)
+{
+	(void)opaque;
+	return mod_backend->desc->send(mod_backend, iov, n);
+}
+
+/**
+ * main_listen_cb() - Register a forwarding rule's listening socket
+ * @opaque:	Unused
+ * @fd:		Socket
+ * @rule:	Rule index
+ * @port:	Port
+ *
+ * Return: 0, or -errno
+ */
+static int main_listen_cb(void *opaque, int fd, unsigned int rule,
+			  uint16_t port)
+{
+	const struct passt_fwd_rule *r = fwd_rule(&conf.fwd, rule);
+	struct passt_mod *m;
+
+	(void)opaque;
+	m = modload_by_name(r->proto == IPPROTO_TCP ? "tcp" : "udp");
+	if (!m)
+		return -ENOPROTOOPT;
+	return loop_fd_add(m->idx, fd, EPOLLIN, PASST_FD_LISTEN,
+			   PASST_FWD_REF(rule, port));
+}
+
+/**
+ * main_check_forward() - Forwarding rules need their protocol module
+ * @c:		Configuration
+ */
+static void main_check_forward(const struct conf *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->fwd.n; i++) {
+		const char *p = c->fwd.rules[i].proto == IPPROTO_TCP ? "tcp"
+								     : "udp";
+
+		if (!modload_by_name(p))
+			die("%s: forward: %s rules need the %s module, which "
+			    "is not loaded", c->file ? c->file : "(built-in)",
+			    p, p);
+	}
+}
+
+/**
+ * main_pidfile_open() - Open the PID file before the sandbox
+ * @path:	Path, or empty
+ *
+ * Return: fd, or -1 if none
+ */
+static int main_pidfile_open(const char *path)
+{
+	int fd;
+
+	if (!*path)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		die("%s: cannot open PID file: %s", path, strerror(errno));
+	return fd;
+}
+
+/**
+ * main_pidfile_write() - Write our PID (foreground mode)
+ * @fd:		PID file, or -1
+ */
+static void main_pidfile_write(int fd)
+{
+	char buf[32];
+	int n;
+
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%d\n", getpid());
+	if (ftruncate(fd, 0) || write(fd, buf, (size_t)n) != n)
+		die("cannot write PID file: %s", strerror(errno));
+	close(fd);
+}
+
+/**
+ * main_seccomp() - Compose and load the filter: core plus modules
+ * @c:		Configuration
+ */
+static void main_seccomp(const struct conf *c)
+{
+	static const char *list[ARRAY_SIZE(core_syscalls) + MOD_MAX * 64];
+	const char **ml;
+	size_t n = 0, mn, i;
+	int rc;
+
+	for (i = 0; core_syscalls[i]; i++)
+		list[n++] = core_syscalls[i];
+	ml = modload_syscalls(&mn);
+	for (i = 0; i < mn && n < ARRAY_SIZE(list); i++)
+		list[n++] = ml[i];
+
+	rc = sandbox_seccomp(list, n, c->sandbox);
+	if (rc)
+		die("sandbox: seccomp: %s", strerror(-rc));
+}
+
+int main(int argc, char **argv)
+{
+	struct sandbox_conf sb = { 0 };
+	int pidfile, rc;
+
+	conf_parse(&conf, argc, argv);
+	if (conf.list_modules)
+		return modload_list(&conf);
+
+	pif_init();
+	csum_init();
+	modload_all(&conf);
+	modload_configure(&conf);
+	main_check_forward(&conf);
+	if (conf.check_only)
+		return conf_print(&conf);
+
+	if (*conf.log_file && (rc = log_open_file(conf.log_file)))
+		die("%s: cannot open log file: %s", conf.log_file,
+		    strerror(-rc));
+	if ((rc = flow_table_init(conf.max_flows)))
+		die("flow table of %u flows: %s", conf.max_flows,
+		    strerror(-rc));
+	if ((rc = frame_txq_init(MAIN_TXQ_BYTES, MAIN_TXQ_FRAMES)))
+		die("frame queue: %s", strerror(-rc));
+	frame_txq_set_sender(main_send, NULL);
+	if ((rc = loop_init()))
+		die("event loop: %s", strerror(-rc));
+	if (*conf.pcap) {
+		if ((rc = pcap_open(conf.pcap)))
+			die("%s: cannot open capture file: %s", conf.pcap,
+			    strerror(-rc));
+		info("capturing frames to %s", conf.pcap);
+	}
+	pidfile = main_pidfile_open(conf.pidfile);
+
+	modload_init();
+	{
+		char e[256];
+
+		rc = fwd_listen(&conf.fwd, PASST_PIF_HOST, conf.net.ip4.enable,
+				conf.net.ip6.enable, main_listen_cb, NULL,
+				e, sizeof(e));
+		if (rc)
+			die("forward: %s", e);
+	}
+
+	if (!conf.foreground)
+		log_to_syslog(!*conf.log_file);
+	sb.enable = conf.sandbox;
+	sb.runas = *conf.runas ? conf.runas : NULL;
+	sb.daemon = !conf.foreground;
+	if (sandbox_enter(&sb))
+		exit(EXIT_FAILURE);
+
+	if (conf.foreground) {
+		main_pidfile_write(pidfile);
+	} else {
+		if (daemon_detach(pidfile))
+			exit(EXIT_FAILURE);
+		log_to_stderr(false);
+	}
+	main_seccomp(&conf);
+
+	modload_start();
+	info("ready: backend %s, %u protocol modules", conf.backend,
+	     conf.n_modules);
+	rc = loop_run();
+	modload_fini();
+	return rc;
+}
