@@ -39,6 +39,12 @@ BASE_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 SAN_LDFLAGS	:= -fsanitize=address,undefined
 endif
 
+# Modules resolve every symbol at link time, except against a sanitizer
+# runtime that only the executable carries
+ifneq ($(SANITIZE),1)
+MOD_LDFLAGS	:= -Wl,-z,defs
+endif
+
 CFLAGS		?=
 LDFLAGS		?=
 ALL_CFLAGS	:= $(BASE_CFLAGS) $(CFLAGS)
@@ -59,8 +65,15 @@ MODULE_SOS	:= $(MODULES:%=$(BUILD)/modules/%.so)
 
 all: $(BUILD)/passt $(MODULE_SOS)
 
+# Build and test dependencies, installed once per build tree when missing
+DEPS_STAMP	:= $(BUILD)/.deps
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(dir $@)
+	sh scripts/deps.sh
+	@touch $@
+
 # The core's list of system calls, from '#syscalls' lines in core/*.c
-$(BUILD)/gen/core/syscalls.gen.h: $(CORE_SRCS) scripts/syscalls.sh
+$(BUILD)/gen/core/syscalls.gen.h: $(CORE_SRCS) scripts/syscalls.sh | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	sh scripts/syscalls.sh core_syscalls $(CORE_SRCS) > $@.tmp && mv $@.tmp $@
 
@@ -73,7 +86,7 @@ $(BUILD)/passt: $(CORE_OBJS)
 
 # Modules: position independent, only the descriptor visible
 define module_rules
-$(BUILD)/gen/$(1)/syscalls.gen.h: $(call mod_srcs,$(1)) scripts/syscalls.sh
+$(BUILD)/gen/$(1)/syscalls.gen.h: $(call mod_srcs,$(1)) scripts/syscalls.sh | $$(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	sh scripts/syscalls.sh module_syscalls $(call mod_srcs,$(1)) > $$@.tmp && mv $$@.tmp $$@
 
@@ -83,7 +96,7 @@ $(BUILD)/obj/$(call mod_dir,$(1))/%.pic.o: $(call mod_dir,$(1))/%.c $(BUILD)/gen
 
 $(BUILD)/modules/$(1).so: $(call mod_objs,$(1))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$(SAN_LDFLAGS) -shared -Wl,-z,relro,-z,now,-z,defs -o $$@ $$^
+	$$(CC) $$(LDFLAGS) $$(SAN_LDFLAGS) -shared -Wl,-z,relro,-z,now $$(MOD_LDFLAGS) -o $$@ $$^
 endef
 $(foreach m,$(MODULES),$(eval $(call module_rules,$(m))))
 
@@ -117,6 +130,9 @@ $(foreach m,$(UNIT_MODULES),$(eval $(call unit_module_rules,$(m))))
 
 include tests/unit/mods.mk
 
+.PHONY: unit-bins
+unit-bins: $(BUILD)/unit $(UNIT_MOD_BINS) $(TEST_MODULE_SOS)
+
 unit: $(BUILD)/unit $(UNIT_MOD_BINS) $(TEST_MODULE_SOS) all
 	cd tests/unit && BUILD=$(abspath $(BUILD)) $(abspath $(BUILD))/unit
 	@set -e; for t in $(UNIT_MOD_BINS); do \
@@ -126,9 +142,11 @@ unit: $(BUILD)/unit $(UNIT_MOD_BINS) $(TEST_MODULE_SOS) all
 integration: all $(TEST_MODULE_SOS)
 	BUILD=$(abspath $(BUILD)) sh tests/integration/run.sh
 
-check: unit integration
+check: $(DEPS_STAMP)
+	$(MAKE) unit
+	$(MAKE) integration
 
-lint:
+lint: $(DEPS_STAMP)
 	sh scripts/lint.sh
 
 install: all

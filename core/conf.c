@@ -54,7 +54,8 @@ static const char *const conf_sandbox_keys[] = { "enable", "runas", NULL };
 static const char *const conf_fwd_keys[] = { "proto", "from", "ports", NULL };
 static const char *const conf_top_keys[] = {
 	"backend", "modules", "module_dir", "mtu", "log", "pidfile",
-	"sandbox", "pcap", "ipv4", "ipv6", "forward", "max_flows", NULL
+	"sandbox", "pcap", "ipv4", "ipv6", "forward", "max_flows", "search",
+	NULL
 };
 
 /**
@@ -562,6 +563,34 @@ static void conf_modules(struct conf *c, const config_setting_t *s)
 }
 
 /**
+ * conf_search() - Read the search domains handed to the guest
+ * @c:		Configuration
+ * @s:		The setting: an array of domain names
+ */
+static void conf_search(struct conf *c, const config_setting_t *s)
+{
+	unsigned int i;
+
+	conf_need(s, CONFIG_TYPE_ARRAY);
+	if (config_setting_length(s) > PASST_SEARCH_MAX)
+		conf_fail(s, "%d domains; at most %d",
+			  config_setting_length(s), PASST_SEARCH_MAX);
+	for (i = 0; i < (unsigned int)config_setting_length(s); i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *d;
+
+		conf_str(e, c->net.search[i], PASST_DOMAIN_MAX);
+		d = c->net.search[i];
+		if (!*d || strspn(d, "abcdefghijklmnopqrstuvwxyz"
+			  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+		    strlen(d) || strstr(d, "..") || *d == '.')
+			conf_fail(e, "'%s' is not a domain name", d);
+	}
+	c->net.n_search = i;
+	c->search_set = true;
+}
+
+/**
  * conf_file() - Read the top-level settings of the file
  * @c:		Configuration
  * @set4:	What the ipv4 group gave, filled
@@ -640,6 +669,8 @@ static void conf_file(struct conf *c, struct conf_ip_set *set4,
 			conf_ip6(c, s, set6);
 		} else if (!strcmp(k, "forward")) {
 			conf_forward(c, s);
+		} else if (!strcmp(k, "search")) {
+			conf_search(c, s);
 		}
 	}
 }
@@ -791,6 +822,7 @@ static void conf_defaults(struct conf *c)
 	snprintf(c->backend, sizeof(c->backend), "qemu_stream");
 	c->max_flows = FLOW_MAX_DEFAULT;
 	c->sandbox = true;
+	snprintf(c->runas, sizeof(c->runas), "nobody");
 	c->net.size = sizeof(c->net);
 	c->net.mtu = CONF_MTU_DEFAULT;
 	memcpy(c->net.our_mac, conf_our_mac, PASST_ETH_ALEN);
@@ -831,10 +863,12 @@ static void conf_resolve(struct conf *c)
 	c->srcdns = set4.dns || set6.dns ? CONF_SRC_FILE : CONF_SRC_HOST;
 	conf_net4(c, &set4, &rc);
 	conf_net6(c, &set6, &rc);
-	for (c->net.n_search = 0; c->net.n_search < rc.n_search &&
-	     c->net.n_search < PASST_SEARCH_MAX; c->net.n_search++)
-		memcpy(c->net.search[c->net.n_search],
-		       rc.search[c->net.n_search], PASST_DOMAIN_MAX);
+	if (!c->search_set) {
+		for (c->net.n_search = 0; c->net.n_search < rc.n_search &&
+		     c->net.n_search < PASST_SEARCH_MAX; c->net.n_search++)
+			memcpy(c->net.search[c->net.n_search],
+			       rc.search[c->net.n_search], PASST_DOMAIN_MAX);
+	}
 
 	if (!c->net.ip4.enable && !c->net.ip6.enable)
 		warn("neither IPv4 nor IPv6 is enabled: the guest gets no "
@@ -1038,22 +1072,19 @@ void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys)
 }
 
 /**
- * conf_print_addr() - Print an address setting
- * @key:	Setting name
+ * conf_addr_str() - An address as text
  * @af:		AF_INET or AF_INET6
  * @a:		Address
- * @src:	Where it came from, or -1 to leave that out
+ * @buf:	Buffer, INET6_ADDRSTRLEN bytes
+ *
+ * Return: @buf
  */
-static void conf_print_addr(const char *key, int af, const void *a, int src)
+static const char *conf_addr_str(int af, const void *a, char *buf)
 {
-	char buf[INET6_ADDRSTRLEN];
-
-	inet_ntop(af, a, buf, sizeof(buf));
-	if (src >= 0)
-		printf("%s = \"%s\"; # %s\n", key, buf, conf_src_names[src]);
-	else
-		printf("%s = \"%s\";\n", key, buf);
+	return inet_ntop(af, a, buf, INET6_ADDRSTRLEN);
 }
+
+static void conf_print_group(const config_setting_t *g);
 
 /**
  * conf_print_value() - Print a libconfig value as the file would hold it
@@ -1079,21 +1110,124 @@ static void conf_print_value(const config_setting_t *s)
 		break;
 	case CONFIG_TYPE_ARRAY:
 	case CONFIG_TYPE_LIST:
-		printf("[ ");
+		printf("%s", config_setting_type(s) == CONFIG_TYPE_LIST ? "("
+									: "[");
 		for (i = 0; i < config_setting_length(s); i++) {
-			printf("%s", i ? ", " : "");
+			printf("%s", i ? ", " : " ");
 			conf_print_value(config_setting_get_elem(s, i));
 		}
-		printf(" ]");
+		printf(" %s", config_setting_type(s) == CONFIG_TYPE_LIST ? ")"
+									 : "]");
 		break;
 	default:
-		printf("{ ... }");
+		conf_print_group(s);
 	}
 }
 
 /**
- * conf_print() - Print the resolved settings, in config file syntax
+ * conf_print_group() - Print a group on one line: { key = value; ... }
+ * @g:		Group
+ */
+static void conf_print_group(const config_setting_t *g)
+{
+	int i;
+
+	printf("{");
+	for (i = 0; i < config_setting_length(g); i++) {
+		const config_setting_t *e = config_setting_get_elem(g, i);
+
+		printf(" %s = ", config_setting_name(e));
+		conf_print_value(e);
+		printf(";");
+	}
+	printf(" }");
+}
+
+/**
+ * conf_print_ip() - Print the ipv4 or ipv6 group
  * @c:		Configuration
+ * @v6:		Which one
+ */
+static void conf_print_ip(const struct conf *c, bool v6)
+{
+	const struct passt_netcfg *n = &c->net;
+	int af = v6 ? AF_INET6 : AF_INET;
+	const void *addr, *gw, *dns, *map, *match, *host, *out;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	unsigned int i, n_dns, plen;
+	const char *outif;
+	size_t asz;
+	bool en;
+
+	if (v6) {
+		en = n->ip6.enable;
+		addr = &n->ip6.addr;
+		gw = &n->ip6.gw;
+		dns = n->ip6.dns;
+		map = &n->ip6.map_host_loopback;
+		match = &n->ip6.dns_match;
+		host = &n->ip6.dns_host;
+		out = &n->ip6.outbound_addr;
+		outif = n->ip6.outbound_if;
+		n_dns = n->ip6.n_dns;
+		plen = n->ip6.prefix_len;
+		asz = sizeof(struct in6_addr);
+	} else {
+		en = n->ip4.enable;
+		addr = &n->ip4.addr;
+		gw = &n->ip4.gw;
+		dns = n->ip4.dns;
+		map = &n->ip4.map_host_loopback;
+		match = &n->ip4.dns_match;
+		host = &n->ip4.dns_host;
+		out = &n->ip4.outbound_addr;
+		outif = n->ip4.outbound_if;
+		n_dns = n->ip4.n_dns;
+		plen = n->ip4.prefix_len;
+		asz = sizeof(struct in_addr);
+	}
+
+	printf("%s = {\n\tenable = %s;\n", v6 ? "ipv6" : "ipv4",
+	       en ? "true" : "false");
+	if (!en) {
+		printf("};\n");
+		return;
+	}
+	printf("\taddress = \"%s\";\t# %s\n", conf_addr_str(af, addr, a),
+	       conf_src_names[v6 ? c->src6 : c->src4]);
+	printf("\tprefix_len = %u;\n", plen);
+	printf("\tgateway = \"%s\";\n", conf_addr_str(af, gw, a));
+	printf("\tdns = [");
+	for (i = 0; i < n_dns; i++)
+		printf("%s\"%s\"", i ? ", " : " ",
+		       conf_addr_str(af, (const uint8_t *)dns + i * asz, a));
+	printf(" ];\t# %s\n", conf_src_names[c->srcdns]);
+	if (memcmp(match, &in6addr_any, asz))
+		printf("\t# DNS queries to %s go to the host's %s\n",
+		       conf_addr_str(af, match, a), conf_addr_str(af, host, b));
+	if (!memcmp(out, &in6addr_any, asz))
+		printf("\toutbound_address = \"\";\n");
+	else
+		printf("\toutbound_address = \"%s\";\n",
+		       conf_addr_str(af, out, a));
+	printf("\toutbound_interface = \"%s\";\n", outif);
+	if (!memcmp(map, &in6addr_any, asz))
+		printf("\tmap_host_loopback = \"none\";\n");
+	else
+		printf("\tmap_host_loopback = \"%s\";\n",
+		       conf_addr_str(af, map, a));
+	if (v6)
+		printf("\t# router advertisements come from %s\n",
+		       conf_addr_str(af, &n->ip6.our_ll, a));
+	printf("};\n");
+}
+
+/**
+ * conf_print() - Print the resolved settings, as a config file
+ * @c:		Configuration
+ *
+ * The output is itself a valid configuration: fed back to --check-config,
+ * it resolves to the same settings.
  *
  * Return: 0
  */
@@ -1101,12 +1235,13 @@ int conf_print(const struct conf *c)
 {
 	const config_setting_t *root = config_root_setting(&c->cfg);
 	const struct passt_netcfg *n = &c->net;
+	const config_setting_t *f;
 	char buf[128];
 	unsigned int i;
 	int j;
 
-	printf("# passt %s, module ABI %d.%d: resolved settings of %s\n",
-	       VERSION, PASST_ABI_MAJOR, PASST_ABI_MINOR,
+	printf("# passt, module ABI %d.%d: resolved settings of %s\n",
+	       PASST_ABI_MAJOR, PASST_ABI_MINOR,
 	       c->file ? c->file : "(built-in defaults)");
 	printf("backend = \"%s\";\n", c->backend);
 	printf("modules = [");
@@ -1121,80 +1256,38 @@ int conf_print(const struct conf *c)
 	printf("sandbox = { enable = %s; runas = \"%s\"; };\n",
 	       c->sandbox ? "true" : "false", c->runas);
 	printf("pcap = \"%s\";\n", c->pcap);
-
-	printf("ipv4.enable = %s;\n", n->ip4.enable ? "true" : "false");
-	if (n->ip4.enable) {
-		conf_print_addr("ipv4.address", AF_INET, &n->ip4.addr,
-				c->src4);
-		printf("ipv4.prefix_len = %u;\n", n->ip4.prefix_len);
-		conf_print_addr("ipv4.gateway", AF_INET, &n->ip4.gw, -1);
-		for (i = 0; i < n->ip4.n_dns; i++)
-			conf_print_addr("ipv4.dns[]", AF_INET,
-					&n->ip4.dns[i], c->srcdns);
-		if (n->ip4.dns_match.s_addr) {
-			conf_print_addr("ipv4.dns_forward.match", AF_INET,
-					&n->ip4.dns_match, -1);
-			conf_print_addr("ipv4.dns_forward.to", AF_INET,
-					&n->ip4.dns_host, -1);
-		}
-		conf_print_addr("ipv4.map_host_loopback", AF_INET,
-				&n->ip4.map_host_loopback, -1);
-		if (n->ip4.outbound_addr.s_addr)
-			conf_print_addr("ipv4.outbound_address", AF_INET,
-					&n->ip4.outbound_addr, -1);
-		printf("ipv4.outbound_interface = \"%s\";\n",
-		       n->ip4.outbound_if);
-	}
-	printf("ipv6.enable = %s;\n", n->ip6.enable ? "true" : "false");
-	if (n->ip6.enable) {
-		conf_print_addr("ipv6.address", AF_INET6, &n->ip6.addr,
-				c->src6);
-		printf("ipv6.prefix_len = %u;\n", n->ip6.prefix_len);
-		conf_print_addr("ipv6.gateway", AF_INET6, &n->ip6.gw, -1);
-		conf_print_addr("ipv6.link_local", AF_INET6, &n->ip6.our_ll,
-				-1);
-		for (i = 0; i < n->ip6.n_dns; i++)
-			conf_print_addr("ipv6.dns[]", AF_INET6,
-					&n->ip6.dns[i], c->srcdns);
-		if (!IN6_IS_ADDR_UNSPECIFIED(&n->ip6.dns_match)) {
-			conf_print_addr("ipv6.dns_forward.match", AF_INET6,
-					&n->ip6.dns_match, -1);
-			conf_print_addr("ipv6.dns_forward.to", AF_INET6,
-					&n->ip6.dns_host, -1);
-		}
-		conf_print_addr("ipv6.map_host_loopback", AF_INET6,
-				&n->ip6.map_host_loopback, -1);
-		if (!IN6_IS_ADDR_UNSPECIFIED(&n->ip6.outbound_addr))
-			conf_print_addr("ipv6.outbound_address", AF_INET6,
-					&n->ip6.outbound_addr, -1);
-		printf("ipv6.outbound_interface = \"%s\";\n",
-		       n->ip6.outbound_if);
-	}
+	printf("search = [");
 	for (i = 0; i < n->n_search; i++)
-		printf("search[] = \"%s\";\n", n->search[i]);
+		printf("%s\"%s\"", i ? ", " : " ", n->search[i]);
+	printf(" ];\t# %s\n", conf_src_names[c->search_set ? CONF_SRC_FILE
+							    : CONF_SRC_HOST]);
+	conf_print_ip(c, false);
+	conf_print_ip(c, true);
 
+	/* The rules as given, then as parsed: exclusions split ranges */
+	printf("forward = (");
+	f = config_lookup(&c->cfg, "forward");
+	for (j = 0; f && j < config_setting_length(f); j++) {
+		printf("%s\n\t", j ? "," : "");
+		conf_print_group(config_setting_get_elem(f, j));
+	}
+	printf("\n);\n");
 	for (i = 0; i < c->fwd.n; i++) {
 		fwd_rule_fmt(&c->fwd.rules[i], buf, sizeof(buf));
-		printf("forward[%u] = \"%s\";\n", i, buf);
+		printf("# forward rule %u: %s\n", i, buf);
 	}
 
 	/* Module groups as given: each module owns its defaults */
 	for (j = 0; j < config_setting_length(root); j++) {
 		const config_setting_t *g = config_setting_get_elem(root, j);
 		const char *k = config_setting_name(g);
-		int m;
 
 		if (conf_key_known(conf_top_keys, k) ||
 		    config_setting_type(g) != CONFIG_TYPE_GROUP)
 			continue;
-		for (m = 0; m < config_setting_length(g); m++) {
-			const config_setting_t *e;
-
-			e = config_setting_get_elem(g, m);
-			printf("%s.%s = ", k, config_setting_name(e));
-			conf_print_value(e);
-			printf(";\n");
-		}
+		printf("%s = ", k);
+		conf_print_group(g);
+		printf(";\n");
 	}
 	return 0;
 }

@@ -52,6 +52,7 @@ enum conf_src {
  * @src4:		Where the IPv4 address, prefix and gateway came from
  * @src6:		Where the IPv6 ones came from
  * @srcdns:		Where the nameservers came from
+ * @search_set:		'search' was given
  * @fwd:		Forwarding table
  * @cmd:		-- COMMAND [ARG...], NULL-terminated, or NULL
  * @cfg:		Parsed file, kept for the modules' groups
@@ -76,6 +77,7 @@ struct conf {
 	char pcap[PATH_MAX];
 	struct passt_netcfg net;
 	enum conf_src src4, src6, srcdns;
+	bool search_set;
 	struct fwd_table fwd;
 	char **cmd;
 	config_t cfg;

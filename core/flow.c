@@ -75,6 +75,7 @@ struct flow_entry {
  * @mask:	Number of index slots minus one
  * @cap:	Capacity, in flows
  * @used:	Flows in use
+ * @refs:	Hashed sides, that is, slots in use in the index
  * @free_head:	First free entry, FLOW_IDX_NONE if the table is full
  * @k0:		SipHash key, first half
  * @k1:		SipHash key, second half
@@ -85,6 +86,7 @@ struct flow_table {
 	uint32_t mask;
 	unsigned int cap;
 	unsigned int used;
+	unsigned int refs;
 	uint32_t free_head;
 	uint64_t k0;
 	uint64_t k1;
@@ -313,6 +315,7 @@ static void flow_unhash(uint32_t idx, unsigned int side)
 	tab[i] = FLOW_REF_EMPTY;
 
 	e->hashed &= (uint8_t)~(1U << side);
+	flow_tab.refs--;
 }
 
 /**
@@ -371,6 +374,7 @@ int flow_table_init(unsigned int max)
 	flow_tab.mask = (uint32_t)(slots - 1);
 	flow_tab.cap = max;
 	flow_tab.used = 0;
+	flow_tab.refs = 0;
 	flow_tab.free_head = 0;
 	flow_tab.k0 = flow_le64(key);
 	flow_tab.k1 = flow_le64(key + 8);
@@ -476,11 +480,15 @@ int flow_hash_side(unsigned int idx, unsigned int side)
 	if (e->hashed & (1U << side))
 		return -EEXIST;
 
+	/* Two sides per flow, so at most half of the slots are in use, and a
+	 * reference left behind by a released flow would show up here
+	 */
+	ASSERT(flow_tab.refs < 2 * flow_tab.cap);
+
 	s = &e->f.side[side];
 	h = flow_side_hash(e, side);
 	for (i = h & mask, n = 0; flow_tab.tab[i] != FLOW_REF_EMPTY;
 	     i = (i + 1) & mask) {
-		/* At most 2 * cap of the >= 4 * cap slots are in use */
 		ASSERT(++n <= mask);
 		if (flow_ref_matches(flow_tab.tab[i], h, e->f.proto, s->pif,
 				     &s->eaddr, s->eport,
@@ -491,6 +499,7 @@ int flow_hash_side(unsigned int idx, unsigned int side)
 	flow_tab.tab[i] = idx << 1 | side;
 	e->hash[side] = h;
 	e->hashed |= (uint8_t)(1U << side);
+	flow_tab.refs++;
 
 	return 0;
 }

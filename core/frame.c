@@ -222,7 +222,7 @@ static int frame_parse_ip6(struct passt_frame *f)
 	for (i = 0; ; i++) {
 		switch (nh) {
 		case IPPROTO_HOPOPTS:
-			if (i)			/* only right after the header */
+			if (i)		/* only right after the header */
 				return -EINVAL;
 			/* fall through */
 		case IPPROTO_ROUTING:
@@ -283,7 +283,7 @@ int frame_parse(struct passt_frame *f)
 	case FRAME_ETHERTYPE_VLAN_OLD:
 		return -EINVAL;		/* we are not a bridge: no VLANs */
 	default:
-		return 0;		/* ARP, or anything a module may claim */
+		return 0;	/* ARP, or anything a module may claim */
 	}
 }
 
@@ -476,13 +476,13 @@ int frame_claim_owner(const struct passt_frame *f)
 
 	/* Fragments (and no-next-header) have no port: l4off stays 0 */
 	if (f->l4off && frame_ip_port_n[ipf][f->l4proto]) {
-		const struct frame_port_rec *pr;
+		size_t first = frame_ip_port_first[ipf][f->l4proto];
+		size_t end = first + frame_ip_port_n[ipf][f->l4proto];
 		int dst = frame_l4dst(f);
 
-		pr = &frame_ports[frame_ip_port_first[ipf][f->l4proto]];
-		for (i = 0; dst > 0 && i < frame_ip_port_n[ipf][f->l4proto]; i++)
-			if (pr[i].l4dst == dst)
-				return pr[i].owner;
+		for (i = first; dst > 0 && i < end; i++)
+			if (frame_ports[i].l4dst == dst)
+				return frame_ports[i].owner;
 	}
 
 	if (frame_ip_proto[ipf][f->l4proto])
@@ -600,6 +600,35 @@ static void frame_dispatch(size_t n, const uint64_t owners,
 }
 
 /**
+ * frame_owner_in() - Check one guest frame, learn from it, find its owner
+ * @f:		Frame: @data and @len set, the rest is filled in
+ * @net:	Network settings, updated with what the frame teaches
+ * @answered:	Incremented if the frame was an ARP request we answered
+ *
+ * Return: owner (module index), or -1 if the frame goes no further
+ */
+static int frame_owner_in(struct passt_frame *f, struct passt_netcfg *net,
+			  size_t *answered)
+{
+	int owner;
+
+	if (frame_parse(f)) {
+		trace("guest frame of %zu bytes: malformed, dropped", f->len);
+		return -1;
+	}
+
+	frame_learn(f, net);
+
+	owner = frame_claim_owner(f);
+	if (owner < 0 && f->ethertype == PASST_ETHERTYPE_ARP)
+		*answered += frame_answer_arp(f, net);
+	else if (owner < 0)
+		trace("guest frame: EtherType 0x%04x, protocol %u: unclaimed",
+		      f->ethertype, f->l4proto);
+	return owner;
+}
+
+/**
  * frame_from_guest() - Check, learn from, answer and dispatch guest frames
  * @in:		Frames (only @data and @len are read)
  * @n:		Number of frames
@@ -630,24 +659,9 @@ size_t frame_from_guest(const struct passt_frame *in, size_t n,
 
 			f->data = in[i].data;
 			f->len = in[i].len;
-			if (frame_parse(f)) {
-				trace("guest frame %zu (%zu bytes): malformed, dropped",
-				      i, in[i].len);
+			owner = frame_owner_in(f, net, &done);
+			if (owner < 0)
 				continue;
-			}
-
-			frame_learn(f, net);
-
-			owner = frame_claim_owner(f);
-			if (owner < 0 && f->ethertype == PASST_ETHERTYPE_ARP) {
-				done += frame_answer_arp(f, net);
-				continue;
-			}
-			if (owner < 0) {
-				trace("guest frame %zu: EtherType 0x%04x, protocol %u: no module takes it",
-				      i, f->ethertype, f->l4proto);
-				continue;
-			}
 
 			frame_batch_owner[batch++] = (uint8_t)owner;
 			owners |= 1ULL << owner;
@@ -683,6 +697,9 @@ size_t arp_reply(const struct passt_frame *f, const struct passt_netcfg *net,
 	uint8_t *r;
 	size_t len;
 
+	/* With IPv4 off, the guest has nobody to resolve through us */
+	if (!net->ip4.enable)
+		return 0;
 	if (!eth || !arp || frame_be16(eth + 12) != PASST_ETHERTYPE_ARP)
 		return 0;
 
@@ -788,10 +805,11 @@ void *frame_txq_alloc(size_t len)
 	if (!q->buf || !len || len > q->size)
 		return NULL;
 
-	if (len > q->size - q->used || q->count >= q->iov_max)
+	if (len > q->size - q->used || q->count >= q->iov_max) {
 		frame_txq_flush();
-	if (len > q->size - q->used || q->count >= q->iov_max)
-		return NULL;
+		/* Empty now, and @len fits in an empty queue */
+		ASSERT(!q->used && !q->count);
+	}
 
 	q->alloc_off = q->used;
 	q->alloc_len = len;
@@ -880,6 +898,24 @@ void frame_txq_set_sender(frame_send_fn send, void *opaque)
 }
 
 /**
+ * frame_txq_hand_over() - Capture the queued frames, pass them to the sender
+ * @q:		Queue, not empty
+ *
+ * Return: number of frames the sender took
+ */
+static size_t frame_txq_hand_over(const struct frame_txq *q)
+{
+	int rc;
+
+	pcap_frames(q->iov, q->count);
+
+	if (!q->send)
+		return 0;
+	rc = q->send(q->opaque, q->iov, q->count);
+	return rc > 0 ? MIN((size_t)rc, q->count) : 0;
+}
+
+/**
  * frame_txq_flush() - Capture, then hand every queued frame to the sender
  *
  * Frames the sender does not take are dropped, and so is everything when
@@ -888,30 +924,16 @@ void frame_txq_set_sender(frame_send_fn send, void *opaque)
 void frame_txq_flush(void)
 {
 	struct frame_txq *q = &frame_txq;
-	size_t taken = 0;
-	int rc;
-
-	if (!q->count)
-		return;
-
-	pcap_frames(q->iov, q->count);
-
-	if (q->send) {
-		rc = q->send(q->opaque, q->iov, q->count);
-		if (rc > 0)
-			taken = MIN((size_t)rc, q->count);
-	}
+	size_t taken = q->count ? frame_txq_hand_over(q) : 0;
 
 	if (taken < q->count) {
 		q->dropped += q->count - taken;
 		if (log_ratelimit(&q->rl_tokens, &q->rl_sec))
-			debug("tx queue: guest took %zu of %u frames, %llu dropped so far",
+			debug("tx queue: %zu of %u frames taken, %llu lost",
 			      taken, q->count, q->dropped);
 	}
 
 	q->count = 0;
-	q->used = 0;
 	/* A frame allocated but not committed yet stays where it is */
-	if (q->alloc_len)
-		q->used = q->alloc_off;
+	q->used = q->alloc_len ? q->alloc_off : 0;
 }

@@ -7,7 +7,7 @@
  *	[ADDR[%IF]/]PORTS
  *
  * PORTS is a comma-separated list of entries:
- *	N[-M][:X[-Y]]	forward N to M, to X to Y (same length: offsets kept)
+ *	N[-M][:X[-Y]]	forward N to M, to X to Y (same length)
  *	~N[-M]		never forward N to M, whatever other entries say
  *	all		every non-ephemeral port; bind failures are quiet
  *	auto		only ports found bound on the other side by a scan
@@ -42,7 +42,7 @@
 
 #define FWD_PORTS		65536
 #define FWD_LISTEN_BACKLOG	128
-#define FWD_SPEC_QUOTE_MAX	64	/* bytes of a spec quoted in errors */
+#define FWD_SPEC_QUOTE_MAX	64	/* spec bytes quoted in errors */
 
 /* Ephemeral range if the kernel's can't be read: IANA's (RFC 6335) */
 #define FWD_EPHEMERAL_MIN	49152
@@ -113,7 +113,6 @@ __attribute__((format(printf, 3, 4)))
 static int fwd_err(const struct fwd_spec *s, int ret, const char *fmt, ...)
 {
 	size_t speclen = strlen(s->spec);
-	va_list ap;
 	int n;
 
 	if (!s->errbuf || !s->errlen)
@@ -124,6 +123,8 @@ static int fwd_err(const struct fwd_spec *s, int ret, const char *fmt, ...)
 		     FWD_SPEC_QUOTE_MAX, s->spec,
 		     speclen > FWD_SPEC_QUOTE_MAX ? "..." : "");
 	if (n >= 0 && (size_t)n < s->errlen) {
+		va_list ap;
+
 		va_start(ap, fmt);
 		vsnprintf(s->errbuf + n, s->errlen - (size_t)n, fmt, ap);
 		va_end(ap);
@@ -246,6 +247,7 @@ static int fwd_parse_port(const struct fwd_spec *s, const char **p,
 	const char *c = *p, *start;
 	unsigned long v = 0;
 
+	*port = 0;
 	if (*c < '0' || *c > '9') {
 		if (!*c || *c == ',')
 			return fwd_err(s, -EINVAL, "port number missing");
@@ -261,7 +263,8 @@ static int fwd_parse_port(const struct fwd_spec *s, const char **p,
 			v = v * 10 + (unsigned long)(*c - '0');
 	}
 	if (c - start >= 6 || v >= FWD_PORTS) {
-		return fwd_err(s, -EINVAL, "port %.*s is out of range (1-65535)",
+		return fwd_err(s, -EINVAL,
+			       "port %.*s is out of range (1-65535)",
 			       (int)MIN(c - *p, 16), *p);
 	}
 	if (!v)
@@ -343,7 +346,8 @@ static int fwd_parse_include(struct fwd_spec *s, const char **p)
 			unsigned int nf = r.last - r.first + 1U;
 
 			return fwd_err(s, -EINVAL,
-				       "target range %s has %u port%s, source %s has %u",
+				       "target range %s has %u port%s, "
+				       "source %s has %u",
 				       fwd_range_str(a, sizeof(a), r.to,
 						     to_last),
 				       nt, nt == 1 ? "" : "s",
@@ -356,11 +360,11 @@ static int fwd_parse_include(struct fwd_spec *s, const char **p)
 		const struct fwd_range *o = &s->inc[i];
 
 		if (r.first <= o->last && o->first <= r.last) {
-			return fwd_err(s, -EINVAL, "ports %s overlap ports %s",
-				       fwd_range_str(a, sizeof(a), r.first,
-						     r.last),
-				       fwd_range_str(b, sizeof(b), o->first,
-						     o->last));
+			return fwd_err(s, -EINVAL, "ranges %s and %s overlap",
+				       fwd_range_str(a, sizeof(a), o->first,
+						     o->last),
+				       fwd_range_str(b, sizeof(b), r.first,
+						     r.last));
 		}
 	}
 
@@ -404,7 +408,7 @@ static int fwd_parse_ports(struct fwd_spec *s, const char *p)
 			p += strlen("auto");
 		} else if (fwd_parse_word(p, "none")) {
 			return fwd_err(s, -EINVAL,
-				       "'none' can't be combined with anything");
+				       "'none' can't go with other entries");
 		} else if (*p == '~') {
 			uint16_t first, last;
 
@@ -425,7 +429,7 @@ static int fwd_parse_ports(struct fwd_spec *s, const char *p)
 
 	if (all && s->n_inc) {
 		return fwd_err(s, -EINVAL,
-			       "'all' already covers every port: drop the ranges");
+			       "'all' covers every port: drop the ranges");
 	}
 	if (all)
 		s->flags |= PASST_FWD_ALL;
@@ -471,7 +475,8 @@ static int fwd_parse_addr(struct fwd_spec *s, const char *p, size_t len)
 			return fwd_err(s, -EINVAL, "empty interface name");
 		if (iflen >= PASST_IFNAME_MAX) {
 			return fwd_err(s, -EINVAL,
-				       "interface name '%.*s' is too long (at most %u characters)",
+				       "interface name '%.*s' is too long "
+				       "(at most %u characters)",
 				       (int)iflen, pct + 1,
 				       PASST_IFNAME_MAX - 1);
 		}
@@ -605,8 +610,8 @@ int fwd_parse_spec(struct fwd_table *t, uint8_t proto, uint8_t from,
 		   const char *spec, char *errbuf, size_t errlen)
 {
 	struct fwd_spec s;
+	unsigned int i, j, used;
 	const char *slash;
-	unsigned int i, j;
 	int rc;
 
 	memset(&s, 0, sizeof(s));
@@ -648,32 +653,37 @@ int fwd_parse_spec(struct fwd_table *t, uint8_t proto, uint8_t from,
 		return rc;
 
 	/* The same port twice on one socket address can't both be bound */
-	for (i = 0; i < t->n; i++) {
+	for (i = 0; i < t->n && i < FWD_RULES_MAX; i++) {
 		const struct passt_fwd_rule *o = &t->rules[i];
 
 		for (j = 0; j < s.n_rules; j++) {
 			const struct passt_fwd_rule *r = &s.rules[j];
+			unsigned int f, l;
 			char a[16];
 
 			if (!fwd_rule_same_socket(o, r) ||
 			    r->first > o->last || o->first > r->last)
 				continue;
+
+			f = MAX(r->first, o->first);
+			l = MIN(r->last, o->last);
 			return fwd_err(&s, -EINVAL,
-				       "ports %s are already forwarded",
-				       fwd_range_str(a, sizeof(a),
-						     MAX(r->first, o->first),
-						     MIN(r->last, o->last)));
+				       "port%s %s %s already forwarded",
+				       f == l ? "" : "s",
+				       fwd_range_str(a, sizeof(a), f, l),
+				       f == l ? "is" : "are");
 		}
 	}
 
-	if (s.n_rules > FWD_RULES_MAX - t->n) {
+	used = t->n < FWD_RULES_MAX ? t->n : FWD_RULES_MAX;
+	if (s.n_rules > FWD_RULES_MAX - used) {
 		return fwd_err(&s, -ENOSPC,
 			       "too many rules: %u needed, %u of %u free",
-			       s.n_rules, FWD_RULES_MAX - t->n, FWD_RULES_MAX);
+			       s.n_rules, FWD_RULES_MAX - used, FWD_RULES_MAX);
 	}
 
-	memcpy(&t->rules[t->n], s.rules, sizeof(s.rules[0]) * s.n_rules);
-	t->n += s.n_rules;
+	memcpy(&t->rules[used], s.rules, sizeof(s.rules[0]) * s.n_rules);
+	t->n = used + s.n_rules;
 	return 0;
 }
 
@@ -796,7 +806,7 @@ size_t fwd_rule_fmt(const struct passt_fwd_rule *r, char *buf, size_t len)
 {
 	const struct in_addr *a4 = passt_inany_v4(&r->addr);
 	const char *pif = pif_name(r->from);
-	char a[INET6_ADDRSTRLEN], fr[16], tr[16];
+	char fr[16], tr[16];
 	size_t pos = 0;
 
 	if (buf && len)
@@ -817,6 +827,8 @@ size_t fwd_rule_fmt(const struct passt_fwd_rule *r, char *buf, size_t len)
 		fwd_fmt(buf, len, &pos, "pif %u ", r->from);
 
 	if (!r->any_family) {
+		char a[INET6_ADDRSTRLEN];
+
 		if (a4)
 			inet_ntop(AF_INET, a4, a, sizeof(a));
 		else
@@ -909,7 +921,7 @@ static int fwd_listen_family(const struct passt_fwd_rule *r, bool ip4,
  *
  * Return: socket, or -errno
  *
- * #syscalls socket bind listen setsockopt close
+ * Runs before the sandbox only: no #syscalls line.
  */
 static int fwd_listen_sock(const struct passt_fwd_rule *r, int af,
 			   int v6only, bool ip4, uint16_t port,
@@ -1001,7 +1013,7 @@ fail:
  * Return: 0, or -errno; sockets handed to @cb before the error stay with
  *	   the caller
  *
- * #syscalls socket bind listen setsockopt close
+ * Runs before the sandbox only: no #syscalls line.
  */
 int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 	       fwd_listen_cb cb, void *opaque, char *errbuf, size_t errlen)
@@ -1026,11 +1038,11 @@ int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 
 		if (r->from != pif || (r->flags & PASST_FWD_AUTO))
 			continue;
+		fwd_listen_where(r, where, sizeof(where));
 		af = fwd_listen_family(r, ip4, ip6, &v6only);
 		if (af == AF_UNSPEC) {
 			debug("%s ports %u-%u%s: IP version disabled, skipped",
-			      proto, r->first, r->last,
-			      fwd_listen_where(r, where, sizeof(where)));
+			      proto, r->first, r->last, where);
 			continue;
 		}
 		k = r->proto == IPPROTO_TCP ? 0 : 1;
@@ -1044,23 +1056,19 @@ int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 			if (all)
 				all_tried[k]++;
 
+			/* Some ports are bound by others: expected, for all */
 			if (fd < 0 && all && !strcmp(what, "bind")) {
-				debug("%s port %u%s: not forwarded: %s", proto,
-				      port, fwd_listen_where(r, where,
-							     sizeof(where)),
-				      strerror(-fd));
+				debug("%s port %u%s: not forwarded: %s",
+				      proto, port, where, strerror(-fd));
 				all_err[k] = fd;
 				continue;
 			}
 			if (fd < 0) {
-				if (errlen) {
+				if (errlen)
 					snprintf(errbuf, errlen,
 						 "%s port %u%s: cannot %s: %s",
-						 proto, port,
-						 fwd_listen_where(r, where,
-								  sizeof(where)),
-						 what, strerror(-fd));
-				}
+						 proto, port, where, what,
+						 strerror(-fd));
 				return fd;
 			}
 			if (all)
@@ -1069,13 +1077,10 @@ int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 			rc = cb(opaque, fd, i, (uint16_t)port);
 			if (rc < 0) {
 				close(fd);
-				if (errlen) {
+				if (errlen)
 					snprintf(errbuf, errlen,
 						 "%s port %u%s: %s", proto,
-						 port, fwd_listen_where(r, where,
-								sizeof(where)),
-						 strerror(-rc));
-				}
+						 port, where, strerror(-rc));
 				return rc;
 			}
 		}
@@ -1084,11 +1089,11 @@ int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 	for (k = 0; k < 2; k++) {
 		if (!all_tried[k] || all_bound[k])
 			continue;
-		if (errlen) {
+		if (errlen)
 			snprintf(errbuf, errlen,
-				 "%s: 'all': no port could be bound, last error: %s",
+				 "%s: 'all': no port could be bound, "
+				 "last error: %s",
 				 k ? "udp" : "tcp", strerror(-all_err[k]));
-		}
 		return all_err[k];
 	}
 

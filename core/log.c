@@ -27,6 +27,7 @@ static int log_level = LOG_LVL_INFO;
 static int log_file = -1;
 static bool log_stderr = true;
 static int log_syslog = -1;
+static unsigned int log_errors;
 
 static const char *const log_names[] = {
 	[LOG_LVL_ERR] = "error",
@@ -84,6 +85,17 @@ void log_set_level(int level)
 int log_get_level(void)
 {
 	return log_level;
+}
+
+/**
+ * log_error_count() - Error lines logged so far
+ *
+ * Return: count (the core adds no line of its own to a failure that was
+ *	   already explained)
+ */
+unsigned int log_error_count(void)
+{
+	return log_errors;
 }
 
 /**
@@ -177,6 +189,8 @@ void vlogmsg(int level, const char *prefix, const char *fmt, va_list ap)
 	int saved = errno, r;
 
 	level &= ~PASST_LOG_RATELIMIT;
+	if (level == LOG_LVL_ERR)
+		log_errors++;
 	if (level > log_level)
 		return;
 
@@ -210,12 +224,9 @@ void vlogmsg(int level, const char *prefix, const char *fmt, va_list ap)
 		errno = saved;
 	if (log_syslog >= 0 && level <= LOG_LVL_DEBUG) {
 		/* skip our timestamp: syslog has its own */
-		const char *p = buf;
+		const char *p = log_file >= 0 ? strchr(buf, ' ') : NULL;
 
-		if (log_file >= 0 && (p = strchr(buf, ' ')))
-			p++;
-		else
-			p = buf;
+		p = p ? p + 1 : buf;
 		log_syslog_send(level, p, n - 1 - (size_t)(p - buf));
 	}
 	errno = saved;

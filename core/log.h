@@ -25,6 +25,7 @@ int log_level_parse(const char *s);
 const char *log_level_name(int level);
 void log_set_level(int level);
 int log_get_level(void);
+unsigned int log_error_count(void);
 int log_open_file(const char *path);
 void log_to_syslog(bool on);
 void log_to_stderr(bool on);

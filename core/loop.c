@@ -61,7 +61,7 @@ static void loop_noop_handler(int sig)
 }
 
 /**
- * loop_init() - Create the epoll instance, timerfd and signalfd
+ * loop_init() - Create the epoll instance and timerfd, block signals
  *
  * Return: 0, or -errno
  */
@@ -89,14 +89,12 @@ int loop_init(void)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
+	/* Blocked from now on, so none is lost before the signalfd exists */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -errno;
-	loop_sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (loop_sigfd < 0)
 		return -errno;
 
 	ref.type = LOOP_CORE_TIMER;
@@ -106,13 +104,39 @@ int loop_init(void)
 	if (epoll_ctl(loop_epfd, EPOLL_CTL_ADD, loop_timerfd, &ev))
 		return -errno;
 
+	clock_gettime(CLOCK_MONOTONIC, &loop_ts);
+	return 0;
+}
+
+/**
+ * loop_signals_open() - Read blocked signals through a signalfd
+ *
+ * Call it after daemonising: a signalfd watched by epoll wakes the loop for
+ * signals of the process that registered it, so one registered before
+ * fork() would stay silent in the child.
+ *
+ * Return: 0, or -errno
+ */
+int loop_signals_open(void)
+{
+	union loop_ref ref = { .mod = 0 };
+	struct epoll_event ev;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	loop_sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (loop_sigfd < 0)
+		return -errno;
+
 	ref.type = LOOP_CORE_SIGNAL;
 	ref.fd = (unsigned int)loop_sigfd;
+	ev.events = EPOLLIN;
 	ev.data.u64 = ref.u64;
 	if (epoll_ctl(loop_epfd, EPOLL_CTL_ADD, loop_sigfd, &ev))
 		return -errno;
-
-	clock_gettime(CLOCK_MONOTONIC, &loop_ts);
 	return 0;
 }
 

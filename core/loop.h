@@ -32,6 +32,7 @@ union loop_ref {
 static_assert(sizeof(union loop_ref) == sizeof(uint64_t), "fits epoll_data");
 
 int loop_init(void);
+int loop_signals_open(void);
 int loop_fd_add(unsigned int mod, int fd, uint32_t events, uint8_t type,
 		uint32_t data);
 int loop_fd_mod(unsigned int mod, int fd, uint32_t events, uint8_t type,

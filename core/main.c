@@ -210,6 +210,8 @@ int main(int argc, char **argv)
 			exit(EXIT_FAILURE);
 		log_to_stderr(false);
 	}
+	if ((rc = loop_signals_open()))
+		die("signalfd: %s", strerror(-rc));
 	main_seccomp(&conf);
 
 	modload_start();

@@ -109,10 +109,12 @@ int modload_dirs(const struct conf *c, char dirs[][PATH_MAX])
  * @c:		Configuration
  * @name:	Module name
  * @path:	Buffer, PATH_MAX bytes
+ * @quiet:	Don't say where it looked if it's not there
  *
- * Return: 0, or -ENOENT after saying where it looked
+ * Return: 0, or -ENOENT (after saying where it looked, unless @quiet)
  */
-static int modload_find(const struct conf *c, const char *name, char *path)
+static int modload_find(const struct conf *c, const char *name, char *path,
+			bool quiet)
 {
 	char dirs[MOD_DIRS_MAX][PATH_MAX], where[PATH_MAX * 2] = "";
 	size_t w = 0;
@@ -128,7 +130,8 @@ static int modload_find(const struct conf *c, const char *name, char *path)
 			w += (size_t)snprintf(where + w, sizeof(where) - w,
 					      "%s%s", i ? ", " : "", dirs[i]);
 	}
-	err("module '%s': not found in %s", name, where);
+	if (!quiet)
+		err("module '%s': not found in %s", name, where);
 	return -ENOENT;
 }
 
@@ -481,7 +484,7 @@ static struct passt_mod *modload_add(const struct conf *c, const char *name,
 	if (mods_n >= MOD_MAX)
 		die("module '%s': too many modules; at most %d", name,
 		    MOD_MAX - 1);
-	if (modload_find(c, name, path))
+	if (modload_find(c, name, path, false))
 		exit(EXIT_FAILURE);
 
 	m = calloc(1, sizeof(*m));
@@ -625,7 +628,6 @@ const char *const *modload_group_keys(const char *name, bool *found)
 {
 	char path[PATH_MAX], e[PATH_MAX + 256];
 	struct passt_mod *m = modload_by_name(name);
-	int lvl;
 
 	*found = false;
 	if (m) {
@@ -636,13 +638,8 @@ const char *const *modload_group_keys(const char *name, bool *found)
 		return NULL;
 
 	/* Not loaded (a backend not selected): check against its file */
-	lvl = log_get_level();
-	log_set_level(LOG_LVL_WARNING);		/* no "not found" line */
-	if (modload_find(&conf, name, path)) {
-		log_set_level(lvl);
+	if (modload_find(&conf, name, path, true))
 		return NULL;
-	}
-	log_set_level(lvl);
 	m = calloc(1, sizeof(*m));
 	if (!m || modload_open(path, name, m, e, sizeof(e))) {
 		free(m);
@@ -677,11 +674,11 @@ void modload_configure(struct conf *c)
 
 	for (i = 1; i < mods_n; i++) {
 		struct passt_mod *m = mods[i];
-		unsigned int errs = ops_errors(m);
+		unsigned int errs = log_error_count();
 
 		rc = m->desc->configure(m, &core_ops);
 		if (rc < 0) {
-			if (ops_errors(m) == errs)
+			if (log_error_count() == errs)
 				err("%s: configure: %s", m->name,
 				    strerror(-rc));
 			exit(EXIT_FAILURE);
@@ -696,12 +693,13 @@ void modload_configure(struct conf *c)
  */
 void modload_init(void)
 {
-	unsigned int i;
+	unsigned int i, errs;
 	int rc;
 
+	errs = log_error_count();
 	rc = mod_backend->desc->init(mod_backend);
 	if (rc < 0) {
-		if (!ops_errors(mod_backend))
+		if (log_error_count() == errs)
 			err("%s: init: %s", mod_backend->name, strerror(-rc));
 		exit(EXIT_FAILURE);
 	}
@@ -709,13 +707,13 @@ void modload_init(void)
 
 	for (i = 1; i < mods_n; i++) {
 		struct passt_mod *m = mods[i];
-		unsigned int errs = ops_errors(m);
 
 		if (m == mod_backend)
 			continue;
+		errs = log_error_count();
 		rc = m->desc->init(m);
 		if (rc < 0) {
-			if (ops_errors(m) == errs)
+			if (log_error_count() == errs)
 				err("%s: init: %s", m->name, strerror(-rc));
 			modload_fini();
 			exit(EXIT_FAILURE);

@@ -32,7 +32,6 @@
  * @oneshot:	Requested on_timer() call, if armed
  * @oneshot_armed: timer_arm() is pending
  * @deferred:	on_defer() requested for this loop turn
- * @errors:	Error lines it logged (so the core adds none of its own)
  * @rl_tokens:	Rate limiter for its PASST_LOG_RATELIMIT lines
  * @rl_sec:	Second of the last refill
  */
@@ -49,7 +48,6 @@ struct passt_mod {
 	struct timespec oneshot;
 	bool oneshot_armed;
 	bool deferred;
-	unsigned int errors;
 	unsigned int rl_tokens;
 	long long rl_sec;
 };

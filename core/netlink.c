@@ -316,7 +316,7 @@ static const void *nl_body(const struct nlmsghdr *nh, size_t hlen,
 static void nl_attrs(const uint8_t *p, size_t len, const struct rtattr **tb,
 		     size_t max)
 {
-	memset(tb, 0, (max + 1) * sizeof(*tb));
+	memset(tb, 0, (max + 1) * sizeof(*tb)); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
 
 	while (len >= sizeof(struct rtattr)) {
 		const struct rtattr *rta = (const struct rtattr *)p;
@@ -428,13 +428,15 @@ static int nl_do(struct nl_sock *s, uint16_t type, bool dump,
 		return -EIO;
 
 	for (;;) {
-		const uint8_t *p = s->buf;
+		const uint8_t *p;
 		size_t left;
 
+		/* nl_recv() may grow (move) the buffer: point into it after */
 		n = nl_recv(s);
 		if (n < 0)
 			return (int)n;
-		left = (size_t)n;
+		p = s->buf;
+		left = p ? (size_t)n : 0;
 
 		while (left >= sizeof(struct nlmsghdr)) {
 			const struct nlmsghdr *nh;
@@ -442,6 +444,7 @@ static int nl_do(struct nl_sock *s, uint16_t type, bool dump,
 			int32_t e;
 
 			nh = (const struct nlmsghdr *)p;
+			/* NOLINTNEXTLINE(clang-analyzer-core.uninitialized.Assign): recvmsg() filled it */
 			len = nh->nlmsg_len;
 			if (len < sizeof(*nh) || len > left) {
 				debug("netlink: message length %zu of %zu",

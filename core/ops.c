@@ -27,17 +27,6 @@
 #include "util.h"
 
 /**
- * ops_errors() - Error lines a module has logged so far
- * @m:		Module
- *
- * Return: count
- */
-unsigned int ops_errors(const struct passt_mod *m)
-{
-	return m->errors;
-}
-
-/**
  * ops_log() - Log a line prefixed with the module's name
  * @m:		Module
  * @level:	PASST_LOG_*, possibly with PASST_LOG_RATELIMIT
@@ -53,8 +42,6 @@ static void ops_log(struct passt_mod *m, int level, const char *fmt, ...)
 	if ((level & PASST_LOG_RATELIMIT) &&
 	    !log_ratelimit(&m->rl_tokens, &m->rl_sec))
 		return;
-	if ((level & ~PASST_LOG_RATELIMIT) == PASST_LOG_ERR)
-		m->errors++;
 
 	va_start(ap, fmt);
 	vlogmsg(level, m->name, fmt, ap);

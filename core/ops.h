@@ -8,6 +8,4 @@
 
 extern const struct passt_core_ops core_ops;
 
-unsigned int ops_errors(const struct passt_mod *m);
-
 #endif /* OPS_H */

@@ -27,7 +27,8 @@ const char *unit_build_dir(void);
 					       CU_TEST_INFO_NULL };	\
 	static struct unit_suite sname##_suite = { #sname,		\
 						   sname##_tests, NULL }; \
-	__attribute__((constructor)) static void sname##_register(void) \
+	__attribute__((constructor))					\
+	static void unit_suite_register_##sname(void)			\
 	{								\
 		unit_suite_add(&sname##_suite);				\
 	}

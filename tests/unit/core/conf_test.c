@@ -129,10 +129,11 @@ static void test_bad(void)
 
 		CU_ASSERT_EQUAL(st, 1);
 		if (strstr(bad[i].msg, ": ") &&
-		    bad[i].msg[strlen(bad[i].msg) - 1] == ' ')
-			CU_ASSERT(strstr(out, bad[i].msg) != NULL)
-		else
+		    bad[i].msg[strlen(bad[i].msg) - 1] == ' ') {
+			CU_ASSERT(strstr(out, bad[i].msg) != NULL);
+		} else {
 			CU_ASSERT(one_line_ending(out, bad[i].msg));
+		}
 		if (!strstr(out, ":1: "))
 			fprintf(stderr, "\n  no line: %s", out);
 		CU_ASSERT(strncmp(out, "(built-in):1: ", 14) == 0 ||

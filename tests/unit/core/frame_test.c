@@ -440,11 +440,11 @@ static void test_parse_malformed(void)
 	t_bad(b, 64, "802.1Q tag", &n);
 	t_eth(b, 0x88a8);
 	t_bad(b, 64, "802.1ad tag", &n);
-	len = t_ip4(big, IPPROTO_UDP, 20, 8, 0);
+	t_ip4(big, IPPROTO_UDP, 20, 8, 0);
 	t_bad(big, sizeof(big), "longer than FRAME_LEN_MAX", &n);
 
 	/* IPv4 */
-	len = t_ip4(b, IPPROTO_TCP, 20, 20, 0);
+	t_ip4(b, IPPROTO_TCP, 20, 20, 0);
 	t_bad(b, 14, "IPv4: no header", &n);
 	t_bad(b, 33, "IPv4: header cut short", &n);
 
@@ -504,7 +504,7 @@ static void test_parse_malformed(void)
 	t_bad(b, len, "IPv4: zero checksum", &n);
 
 	/* IPv6 */
-	len = t_ip6(b, IPPROTO_TCP, 20);
+	t_ip6(b, IPPROTO_TCP, 20);
 	t_bad(b, 14, "IPv6: no header", &n);
 	t_bad(b, 53, "IPv6: header cut short", &n);
 
@@ -936,7 +936,7 @@ static void test_from_guest_dispatch(void)
 
 	len = t_ip4(b[0], IPPROTO_TCP, 20, 20, 0);		/* 2 */
 	in[n++] = t_frame(b[0], len);
-	len = t_ip4(b[1], IPPROTO_UDP, 20, 8, 0);		/* 3 */
+	t_ip4(b[1], IPPROTO_UDP, 20, 8, 0);			/* 3 */
 	in[n++] = t_frame(b[1], 60);				/* padded */
 	len = t_ip4(b[2], IPPROTO_TCP, 20, 20, 0);		/* bad */
 	b[2][24] ^= 0xff;
@@ -1116,6 +1116,27 @@ static void test_from_guest_learn(void)
 	CU_ASSERT_EQUAL(t_ncalls, 0);
 }
 
+/**
+ * t_arp_poke() - Change one byte of a request, try a reply, restore it
+ * @f:		Frame
+ * @b:		Its buffer
+ * @at:		Offset of the byte
+ * @v:		Value to try
+ *
+ * Return: arp_reply() result with the changed byte
+ */
+static size_t t_arp_poke(const struct passt_frame *f, uint8_t *b, size_t at,
+			 uint8_t v)
+{
+	uint8_t out[60], old = b[at];
+	size_t ret;
+
+	b[at] = v;
+	ret = arp_reply(f, &t_net, out, sizeof(out));
+	b[at] = old;
+	return ret;
+}
+
 static void test_from_guest_arp(void)
 {
 	static const uint8_t expect[60] = {
@@ -1158,13 +1179,13 @@ static void test_from_guest_arp(void)
 	CU_ASSERT_EQUAL(memcmp(t_sent.bytes[0], expect, 60), 0);
 
 	/* A probe (sender 0.0.0.0) for any address: no answer */
-	len = t_arp(b[0], 1, zero4, t_gw4);
+	t_arp(b[0], 1, zero4, t_gw4);
 	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, sizeof(out)), 0);
 
 	/* Asking for the guest's own address from another one: no answer */
-	len = t_arp(b[0], 1, t_gw4, t_guest4);
+	t_arp(b[0], 1, t_gw4, t_guest4);
 	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, sizeof(out)), 0);
-	len = t_arp(b[0], 1, t_guest4, t_gw4);
+	t_arp(b[0], 1, t_guest4, t_gw4);
 
 	/* Direct calls: size limits, and a 42-byte reply if that's all */
 	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 41), 0);
@@ -1174,38 +1195,29 @@ static void test_from_guest_arp(void)
 	CU_ASSERT_EQUAL(out[42], 0x77);
 	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 59), 42);
 	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 64), 60);
+
+	/* IPv4 disabled: nothing to answer for */
+	t_net.ip4.enable = false;
+	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 64), 0);
+	t_net.ip4.enable = true;
+	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 64), 60);
 	CU_ASSERT_EQUAL(memcmp(out, expect, 60), 0);
 
 	/* Each field checked */
-	b[0][15] = 6;					/* htype */
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
-	b[0][15] = 1;
-	b[0][17] = 0xdd;				/* ptype */
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
-	b[0][17] = 0x00;
-	b[0][18] = 8;					/* hlen */
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
-	b[0][18] = 6;
-	b[0][19] = 16;					/* plen */
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
-	b[0][19] = 4;
-	b[0][22] = 0x01;				/* group sha */
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
-	b[0][22] = 0x52;
-	memset(b[0] + 38, 0xff, 4);			/* broadcast tpa */
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
-	memcpy(b[0] + 38, t_gw4, 4);
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 60);
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 15, 6), 0);	/* htype */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 17, 0xdd), 0); /* ptype */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 18, 8), 0);	/* hlen */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 19, 16), 0);	/* plen */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 21, 3), 0);	/* op */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 22, 0x01), 0); /* sha */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 38, 0xff), 0); /* tpa */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 13, 0x07), 0); /* type */
+	CU_ASSERT_EQUAL(t_arp_poke(&in[0], b[0], 41, 0x02), 60);
 
 	/* Truncated: one byte short of the ARP body */
 	in[0].len = 41;
 	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
 	in[0].len = 42;
-
-	/* Not ARP at all */
-	b[0][13] = 0x07;
-	CU_ASSERT_EQUAL(arp_reply(&in[0], &t_net, out, 60), 0);
-	b[0][13] = 0x06;
 
 	/* Claimed by a module: delivered, not answered */
 	CU_ASSERT_EQUAL(t_claim(9, 0x0806, 0, 0), 0);
@@ -1301,6 +1313,15 @@ static void test_txq_basic(void)
 	CU_ASSERT_EQUAL(t_sent.calls, 3);
 	CU_ASSERT_EQUAL(t_sent.len[0], 16);
 	CU_ASSERT_EQUAL(t_sent.bytes[0][15], 0x33);
+
+	/* Abandoned after a flush: its room is reused, even all of it */
+	CU_ASSERT_EQUAL(frame_txq_copy(iov, 3), 0);
+	CU_ASSERT_PTR_NOT_NULL(frame_txq_alloc(16));
+	frame_txq_flush();
+	CU_ASSERT_EQUAL(t_sent.calls, 4);
+	CU_ASSERT_PTR_EQUAL(frame_txq_alloc(256), p);
+	CU_ASSERT_EQUAL(t_sent.calls, 4);
+	CU_ASSERT_EQUAL(frame_txq_commit(256), 0);
 
 	frame_txq_fini();
 }
@@ -1440,6 +1461,9 @@ static void t_fuzz_deliver(void *opaque, unsigned int owner,
  */
 static size_t t_fuzz_frame(uint8_t *b)
 {
+	static const uint8_t t_nh[6] = { IPPROTO_ROUTING, IPPROTO_DSTOPTS,
+					 IPPROTO_FRAGMENT, IPPROTO_UDP,
+					 IPPROTO_ICMPV6, IPPROTO_TCP };
 	size_t len, i, flips;
 	uint64_t r = t_rand();
 
@@ -1455,12 +1479,7 @@ static size_t t_fuzz_frame(uint8_t *b)
 	case 2:
 		len = t_ip6(b, IPPROTO_DSTOPTS, 8 * 6 + (r >> 8) % 100);
 		for (i = 0; i < 6; i++) {
-			b[54 + 8 * i] = (uint8_t[]){ IPPROTO_ROUTING,
-						     IPPROTO_DSTOPTS,
-						     IPPROTO_FRAGMENT,
-						     IPPROTO_UDP,
-						     IPPROTO_ICMPV6,
-						     IPPROTO_TCP }[(r >> (12 + 3 * i)) % 6];
+			b[54 + 8 * i] = t_nh[(r >> (12 + 3 * i)) % 6];
 			b[55 + 8 * i] = 0;
 		}
 		break;
@@ -1558,7 +1577,8 @@ static void test_from_guest_random(void)
 
 UNIT_SUITE(frame,
 	   { "parse IPv4", test_parse_ip4 },
-	   { "parse IPv4 padding, fragments", test_parse_ip4_padding_fragments },
+	   { "parse IPv4 padding, fragments",
+	     test_parse_ip4_padding_fragments },
 	   { "parse IPv6, extension headers", test_parse_ip6 },
 	   { "parse ARP, other EtherTypes", test_parse_other },
 	   { "parse malformed", test_parse_malformed },

@@ -1,0 +1,34 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# run.sh - Run every integration test, or those named: PASS, FAIL or SKIP
+#
+# Usage: run.sh [TEST...]   (TEST: a script name without .sh)
+
+cd "$(dirname "$0")" || exit 1
+pass=0; failed=""; skipped=0
+
+if [ $# -gt 0 ]; then
+	tests=""
+	for t in "$@"; do tests="$tests $t.sh"; done
+else
+	tests=$(ls ./*.sh | sed 's|^\./||' | grep -v -e '^run.sh$' -e '^lib.sh$')
+fi
+
+for t in $tests; do
+	name=${t%.sh}
+	start=$(date +%s)
+	out=$(bash "./$t" 2>&1)
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0)	echo "PASS  $name (${secs}s)"; pass=$((pass + 1)) ;;
+	77)	echo "SKIP  $name: $(echo "$out" | grep '^SKIP' | tail -1)"
+		skipped=$((skipped + 1)) ;;
+	*)	echo "FAIL  $name (status $rc, ${secs}s)"
+		echo "$out" | tail -40 | sed 's/^/      /'
+		failed="$failed $name" ;;
+	esac
+done
+
+echo "integration: $pass passed, $skipped skipped, $(echo $failed | wc -w) failed"
+[ -z "$failed" ]
