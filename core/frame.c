@@ -415,6 +415,26 @@ static bool frame_claim_valid(const struct passt_claim *c)
 }
 
 /**
+ * frame_claim_exists() - Whether a claim was made, exactly as given
+ * @c:		Claim
+ *
+ * Return: true if some owner registered (ethertype, l4proto, l4dst)
+ */
+bool frame_claim_exists(const struct passt_claim *c)
+{
+	size_t i;
+
+	for (i = 0; c && i < frame_claims_n; i++) {
+		const struct passt_claim *r = &frame_claims[i].c;
+
+		if (r->ethertype == c->ethertype &&
+		    r->l4proto == c->l4proto && r->l4dst == c->l4dst)
+			return true;
+	}
+	return false;
+}
+
+/**
  * frame_claim_add() - Register a module's claim on guest frames
  * @owner:	Module index, 1 to FRAME_OWNERS_MAX - 1
  * @c:		Claim

@@ -4,6 +4,7 @@
 #ifndef FRAME_H
 #define FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -23,6 +24,7 @@ void frame_claims_reset(void);
 int frame_claim_add(unsigned int owner, const struct passt_claim *c,
 		    unsigned int *conflict);
 int frame_claim_owner(const struct passt_frame *f);
+bool frame_claim_exists(const struct passt_claim *c);
 
 /**
  * typedef frame_deliver_fn - Hands one owner's frames of a batch over

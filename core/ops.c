@@ -381,6 +381,18 @@ static void ops_quit(struct passt_mod *m, int status)
 }
 
 /**
+ * ops_command() - The command to run in the guest's namespace
+ * @m:		Module
+ *
+ * Return: argv after '--', NULL-terminated, or NULL
+ */
+static char *const *ops_command(struct passt_mod *m)
+{
+	(void)m;
+	return conf.cmd;
+}
+
+/**
  * ops_flow_new() - Allocate a flow owned by the module
  * @m:		Module
  * @proto:	IP protocol
@@ -510,6 +522,19 @@ static const char *ops_pif_name(struct passt_mod *m, uint8_t pif)
 	return pif_name(pif);
 }
 
+/**
+ * ops_claimed() - Whether a loaded module takes frames matching a claim
+ * @m:		Module
+ * @claim:	Claim to look for, exactly
+ *
+ * Return: true if some module made that claim
+ */
+static bool ops_claimed(struct passt_mod *m, const struct passt_claim *claim)
+{
+	(void)m;
+	return frame_claim_exists(claim);
+}
+
 const struct passt_core_ops core_ops = {
 	.size		= sizeof(struct passt_core_ops),
 	.log		= ops_log,
@@ -533,6 +558,7 @@ const struct passt_core_ops core_ops = {
 	.from_guest	= ops_from_guest,
 	.guest_reset	= ops_guest_reset,
 	.quit		= ops_quit,
+	.command	= ops_command,
 	.flow_new	= ops_flow_new,
 	.flow_at	= ops_flow_at,
 	.flow_hash	= ops_flow_hash,
@@ -542,5 +568,6 @@ const struct passt_core_ops core_ops = {
 	.fwd_rule	= ops_fwd_rule,
 	.fwd_lookup	= ops_fwd_lookup,
 	.pif_name	= ops_pif_name,
+	.claimed	= ops_claimed,
 	.csum		= csum_unfolded,
 };

@@ -475,6 +475,9 @@ struct passt_netcfg {
  * @guest_reset: The guest went away (link down, client disconnected): the
  *		core calls every protocol module's on_reset()
  * @quit:	Leave the event loop and exit with @status after fini()
+ * @command:	The command given after '--' on the command line (argv,
+ *		NULL-terminated), or NULL: the tap backend runs it in the
+ *		guest's namespace
  *
  * Flows
  * @flow_new:	Allocate a flow for @proto with the module's @type tag:
@@ -494,6 +497,9 @@ struct passt_netcfg {
  * @fwd_lookup:	Rule forwarding @proto packets arriving on @pif at
  *		@addr:@port: index, or -ENOENT
  * @pif_name:	Name of pif @pif ("tap", "host", "splice"), or NULL
+ * @claimed:	Whether a loaded module takes frames matching @claim
+ *		exactly (for example: is there a DHCPv6 server, UDP port
+ *		547 over IPv6, for router advertisements to announce?)
  *
  * Helpers
  * @csum:	Add the 16-bit ones' complement sum of @len bytes at @buf to
@@ -533,6 +539,7 @@ struct passt_core_ops {
 			  size_t n);
 	void (*guest_reset)(struct passt_mod *m);
 	void (*quit)(struct passt_mod *m, int status);
+	char *const *(*command)(struct passt_mod *m);
 
 	int (*flow_new)(struct passt_mod *m, uint8_t proto, uint8_t type);
 	struct passt_flow *(*flow_at)(struct passt_mod *m, unsigned int idx);
@@ -550,6 +557,7 @@ struct passt_core_ops {
 	int (*fwd_lookup)(struct passt_mod *m, uint8_t pif, uint8_t proto,
 			  const union passt_inany *addr, uint16_t port);
 	const char *(*pif_name)(struct passt_mod *m, uint8_t pif);
+	bool (*claimed)(struct passt_mod *m, const struct passt_claim *claim);
 
 	uint32_t (*csum)(const void *buf, size_t len, uint32_t init);
 };

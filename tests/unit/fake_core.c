@@ -619,6 +619,38 @@ static void fake_core_guest_reset(struct passt_mod *m)
 }
 
 /**
+ * fake_core_command() - command() service: the test's fake_core.command
+ * @m:		Module
+ *
+ * Return: fake_core.command (NULL unless a test set it)
+ */
+static char *const *fake_core_command(struct passt_mod *m)
+{
+	(void)m;
+	return fake_core.command;
+}
+
+/**
+ * fake_core_claimed() - claimed() service: the test's fake_core.claimed
+ * @m:		Module
+ * @claim:	Claim asked about
+ *
+ * Return: true if @claim equals one of fake_core.claims (zeroed end)
+ */
+static bool fake_core_claimed(struct passt_mod *m,
+			      const struct passt_claim *claim)
+{
+	const struct passt_claim *c;
+
+	(void)m;
+	for (c = fake_core.claims; c && c->ethertype; c++)
+		if (c->ethertype == claim->ethertype &&
+		    c->l4proto == claim->l4proto && c->l4dst == claim->l4dst)
+			return true;
+	return false;
+}
+
+/**
  * fake_core_quit() - quit() service
  * @m:		Module
  * @status:	Exit status
@@ -942,6 +974,8 @@ const struct passt_core_ops fake_core_ops = {
 	.from_guest	= fake_core_from_guest,
 	.guest_reset	= fake_core_guest_reset,
 	.quit		= fake_core_quit,
+	.command	= fake_core_command,
+	.claimed	= fake_core_claimed,
 	.flow_new	= fake_core_flow_new,
 	.flow_at	= fake_core_flow_at,
 	.flow_hash	= fake_core_flow_hash,

@@ -213,6 +213,8 @@ struct fake_core {
 	unsigned int defers;
 	unsigned int resets;
 	bool quit_called;
+	char *const *command;		/* what command() returns */
+	const struct passt_claim *claims; /* claimed() looks here */
 	int quit_status;
 	struct timespec now;
 
