@@ -108,6 +108,10 @@ static bool frame_dispatching;
  * @count:	Frames queued
  * @alloc_off:	Offset of the frame handed out by the last alloc
  * @alloc_len:	Its length, 0 if there is none to commit
+ * @res_off:	Offset of the first slot of the last reservation
+ * @res_slot:	Stride of its slots (length rounded up to the alignment)
+ * @res_len:	Length each slot may hold
+ * @res_n:	Slots reserved, 0 if there is no reservation to commit
  * @send:	Backend's sender, or NULL
  * @opaque:	Sender's pointer
  * @dropped:	Frames the sender did not take, since start
@@ -123,6 +127,10 @@ static struct frame_txq {
 	unsigned int count;
 	size_t alloc_off;
 	size_t alloc_len;
+	size_t res_off;
+	size_t res_slot;
+	size_t res_len;
+	size_t res_n;
 	frame_send_fn send;
 	void *opaque;
 	unsigned long long dropped;
@@ -822,6 +830,7 @@ void *frame_txq_alloc(size_t len)
 	struct frame_txq *q = &frame_txq;
 
 	q->alloc_len = 0;		/* an earlier allocation is abandoned */
+	q->res_n = 0;			/* and so is a reservation */
 	if (!q->buf || !len || len > q->size)
 		return NULL;
 
@@ -856,6 +865,83 @@ int frame_txq_commit(size_t len)
 
 	q->used = MIN(ROUND_UP(q->alloc_off + len, FRAME_TXQ_ALIGN), q->size);
 	q->alloc_len = 0;
+	return 0;
+}
+
+/**
+ * frame_txq_reserve() - Room for several frames at once, in one batch
+ * @n:		Frames wanted
+ * @len:	Largest length of each
+ * @bufs:	Set to the start of each slot reserved
+ *
+ * A protocol can then fill many frames with one system call (a recvmsg()
+ * scattering into them) and queue them with frame_txq_commit_n(), without
+ * a copy. The slots stay valid until frame_txq_commit_n(), the next
+ * reservation or allocation, or a flush.
+ *
+ * Return: number of slots reserved, at most @n; 0 if @len can never fit
+ */
+size_t frame_txq_reserve(size_t n, size_t len, uint8_t **bufs)
+{
+	struct frame_txq *q = &frame_txq;
+	size_t slot, room, i;
+
+	q->alloc_len = 0;
+	q->res_n = 0;
+	if (!q->buf || !n || !len || len > q->size)
+		return 0;
+
+	slot = ROUND_UP(len, FRAME_TXQ_ALIGN);
+	room = (q->size - q->used) / slot;
+	if (room < n || q->iov_max - q->count < n) {
+		frame_txq_flush();
+		room = (q->size - q->used) / slot;
+	}
+	n = MIN(n, MIN(room, (size_t)(q->iov_max - q->count)));
+	if (!n && q->size - q->used >= len && q->count < q->iov_max)
+		n = 1;			/* the last slot may be short of @slot */
+
+	for (i = 0; i < n; i++)
+		bufs[i] = q->buf + q->used + i * slot;
+	q->res_off = q->used;
+	q->res_slot = slot;
+	q->res_len = len;
+	q->res_n = n;
+	return n;
+}
+
+/**
+ * frame_txq_commit_n() - Queue the first frames of the last reservation
+ * @n:		Frames to queue, at most the number reserved (the rest are
+ *		released)
+ * @lens:	Length of each, at most what was reserved; 0 skips a slot
+ *
+ * Return: 0, or -EINVAL if @n or a length exceeds the reservation
+ */
+int frame_txq_commit_n(size_t n, const size_t *lens)
+{
+	struct frame_txq *q = &frame_txq;
+	size_t i, end = q->res_off;
+
+	if (n > q->res_n)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (lens[i] > q->res_len)
+			return -EINVAL;
+
+	for (i = 0; i < n; i++) {
+		size_t off = q->res_off + i * q->res_slot;
+
+		if (!lens[i])
+			continue;
+		q->iov[q->count].iov_base = q->buf + off;
+		q->iov[q->count].iov_len = lens[i];
+		q->count++;
+		end = off + lens[i];
+	}
+	if (end > q->res_off)
+		q->used = MIN(ROUND_UP(end, FRAME_TXQ_ALIGN), q->size);
+	q->res_n = 0;
 	return 0;
 }
 
@@ -954,6 +1040,9 @@ void frame_txq_flush(void)
 	}
 
 	q->count = 0;
-	/* A frame allocated but not committed yet stays where it is */
+	/* A frame allocated but not committed yet stays where it is; a
+	 * reservation is released (its slots were sized for the old space)
+	 */
 	q->used = q->alloc_len ? q->alloc_off : 0;
+	q->res_n = 0;
 }

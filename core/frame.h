@@ -49,6 +49,8 @@ void frame_txq_fini(void);
 void *frame_txq_alloc(size_t len);
 int frame_txq_commit(size_t len);
 int frame_txq_copy(const struct iovec *iov, size_t n);
+size_t frame_txq_reserve(size_t n, size_t len, uint8_t **bufs);
+int frame_txq_commit_n(size_t n, const size_t *lens);
 unsigned int frame_txq_pending(void);
 
 /**

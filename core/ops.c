@@ -293,6 +293,37 @@ static int ops_frame_send(struct passt_mod *m, size_t len)
 }
 
 /**
+ * ops_frames_reserve() - Room for a batch of frames towards the guest
+ * @m:		Module
+ * @n:		Frames wanted
+ * @len:	Largest length of each
+ * @bufs:	Set to each slot
+ *
+ * Return: slots reserved
+ */
+static size_t ops_frames_reserve(struct passt_mod *m, size_t n, size_t len,
+				 uint8_t **bufs)
+{
+	(void)m;
+	return frame_txq_reserve(n, len, bufs);
+}
+
+/**
+ * ops_frames_commit() - Queue frames of the last reservation
+ * @m:		Module
+ * @n:		How many
+ * @lens:	Their lengths
+ *
+ * Return: 0, or -EINVAL
+ */
+static int ops_frames_commit(struct passt_mod *m, size_t n,
+			     const size_t *lens)
+{
+	(void)m;
+	return frame_txq_commit_n(n, lens);
+}
+
+/**
  * ops_to_guest() - Queue one frame gathered from iovecs
  * @m:		Module
  * @iov:	Pieces of the frame
@@ -553,6 +584,8 @@ const struct passt_core_ops core_ops = {
 	.priv		= ops_priv,
 	.frame_alloc	= ops_frame_alloc,
 	.frame_send	= ops_frame_send,
+	.frames_reserve	= ops_frames_reserve,
+	.frames_commit	= ops_frames_commit,
 	.to_guest	= ops_to_guest,
 	.flush		= ops_flush,
 	.from_guest	= ops_from_guest,

@@ -465,6 +465,15 @@ struct passt_netcfg {
  *		frame_alloc(), whichever comes first.
  * @frame_send:	Queue the frame built in the last frame_alloc() buffer, @len
  *		bytes long (at most what was allocated). 0 or -errno
+ * @frames_reserve: Room for up to @n frames of up to @len bytes each, in
+ *		one batch, so that one system call can fill many (a
+ *		recvmsg() scattering into them): sets @bufs[i], returns how
+ *		many were reserved (fewer when the queue is short of room;
+ *		0 only if @len can never fit). Valid until frames_commit(),
+ *		frame_alloc(), another reservation or a flush.
+ * @frames_commit: Queue the first @n reserved frames with lengths @lens
+ *		(0 skips a slot); the other reserved slots are released.
+ *		0, or -EINVAL beyond the reservation
  * @to_guest:	Queue one frame gathered from @n iovecs (copied). 0 or -errno
  * @flush:	Hand queued frames to the backend now, instead of at the end
  *		of the loop turn
@@ -532,6 +541,10 @@ struct passt_core_ops {
 
 	void *(*frame_alloc)(struct passt_mod *m, size_t len);
 	int (*frame_send)(struct passt_mod *m, size_t len);
+	size_t (*frames_reserve)(struct passt_mod *m, size_t n, size_t len,
+				 uint8_t **bufs);
+	int (*frames_commit)(struct passt_mod *m, size_t n,
+			     const size_t *lens);
 	int (*to_guest)(struct passt_mod *m, const struct iovec *iov, size_t n);
 	void (*flush)(struct passt_mod *m);
 

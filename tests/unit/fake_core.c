@@ -522,6 +522,97 @@ static int fake_core_frame_send(struct passt_mod *m, size_t len)
 				NULL, buf, len);
 }
 
+#define FAKE_CORE_RESERVE_MAX	256
+static uint8_t *fake_core_res[FAKE_CORE_RESERVE_MAX];
+static size_t fake_core_res_n, fake_core_res_len;
+
+/**
+ * fake_core_res_free() - Release the slots of the last reservation
+ */
+static void fake_core_res_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < fake_core_res_n; i++) {
+		free(fake_core_res[i]);
+		fake_core_res[i] = NULL;
+	}
+	fake_core_res_n = 0;
+}
+
+/**
+ * fake_core_frames_reserve() - frames_reserve() service: separate buffers
+ * @m:		Module
+ * @n:		Frames wanted
+ * @len:	Largest length of each
+ * @bufs:	Set to each slot
+ *
+ * Return: slots reserved (fewer when FAKE_CORE_FRAMES_MAX is near, or
+ *	   fake_core.reserve_max is set and smaller)
+ */
+static size_t fake_core_frames_reserve(struct passt_mod *m, size_t n,
+				       size_t len, uint8_t **bufs)
+{
+	size_t i, room;
+
+	fake_core_check(m, "frames_reserve");
+	fake_core_res_free();
+	if (fake_core.frame_fail || !len || len > FAKE_CORE_FRAME_LEN_MAX)
+		return 0;
+
+	room = FAKE_CORE_FRAMES_MAX - fake_core.n_to_guest;
+	n = n < room ? n : room;
+	n = n < FAKE_CORE_RESERVE_MAX ? n : FAKE_CORE_RESERVE_MAX;
+	if (fake_core.reserve_max && n > fake_core.reserve_max)
+		n = fake_core.reserve_max;
+	for (i = 0; i < n; i++) {
+		fake_core_res[i] = malloc(len);
+		if (!fake_core_res[i])
+			break;
+		memset(fake_core_res[i], 0xa5, len);
+		bufs[i] = fake_core_res[i];
+	}
+	fake_core_res_n = i;
+	fake_core_res_len = len;
+	return i;
+}
+
+/**
+ * fake_core_frames_commit() - frames_commit() service: record each frame
+ * @m:		Module
+ * @n:		Frames to queue
+ * @lens:	Their lengths, 0 skips a slot
+ *
+ * Return: 0, or -EINVAL beyond the reservation (counted as misuse)
+ */
+static int fake_core_frames_commit(struct passt_mod *m, size_t n,
+				   const size_t *lens)
+{
+	size_t i;
+
+	fake_core_check(m, "frames_commit");
+	if (n > fake_core_res_n)
+		goto misuse;
+	for (i = 0; i < n; i++)
+		if (lens[i] > fake_core_res_len)
+			goto misuse;
+	for (i = 0; i < n; i++) {
+		if (!lens[i])
+			continue;
+		fake_core_record(fake_core.to_guest, &fake_core.n_to_guest,
+				 NULL, fake_core_res[i], lens[i]);
+		fake_core_res[i] = NULL;	/* the record owns it now */
+	}
+	fake_core_res_free();
+	return 0;
+misuse:
+	fake_core.misuse++;
+	fake_core_log(NULL, PASST_LOG_ERR, "frames_commit(%zu) beyond the "
+		      "reservation of %zu", n, fake_core_res_n);
+	fake_core_res_free();
+	return -EINVAL;
+}
+
 /**
  * fake_core_gather() - Copy iovecs into one new buffer
  * @iov:	Parts
@@ -969,6 +1060,8 @@ const struct passt_core_ops fake_core_ops = {
 	.priv		= fake_core_priv_op,
 	.frame_alloc	= fake_core_frame_alloc,
 	.frame_send	= fake_core_frame_send,
+	.frames_reserve	= fake_core_frames_reserve,
+	.frames_commit	= fake_core_frames_commit,
 	.to_guest	= fake_core_to_guest,
 	.flush		= fake_core_flush,
 	.from_guest	= fake_core_from_guest,

@@ -215,6 +215,7 @@ struct fake_core {
 	bool quit_called;
 	char *const *command;		/* what command() returns */
 	const struct passt_claim *claims; /* claimed() looks here */
+	size_t reserve_max;		/* frames_reserve() cap, 0: none */
 	int quit_status;
 	struct timespec now;
 

@@ -1326,6 +1326,65 @@ static void test_txq_basic(void)
 	frame_txq_fini();
 }
 
+static void test_txq_reserve(void)
+{
+	uint8_t *b[8], *p;
+	size_t lens[8] = { 10, 0, 30, 40, 50, 60, 70, 80 };
+
+	t_setup();
+	t_sent_reset(-1);
+	CU_ASSERT_EQUAL_FATAL(frame_txq_init(1024, 8), 0);
+	frame_txq_set_sender(t_send, &t_sent);
+
+	CU_ASSERT_EQUAL(frame_txq_reserve(4, 2000, b), 0);	/* never fits */
+	CU_ASSERT_EQUAL(frame_txq_reserve(0, 100, b), 0);
+
+	/* Four slots of 100 (stride 104), three committed, one skipped */
+	CU_ASSERT_EQUAL_FATAL(frame_txq_reserve(4, 100, b), 4);
+	CU_ASSERT_EQUAL(b[1] - b[0], 104);
+	CU_ASSERT_EQUAL(b[3] - b[0], 312);
+	memset(b[0], 1, 10);
+	memset(b[2], 3, 30);
+	memset(b[3], 4, 40);
+	CU_ASSERT_EQUAL(frame_txq_commit_n(5, lens), -EINVAL);	/* > 4 */
+	CU_ASSERT_EQUAL_FATAL(frame_txq_reserve(4, 100, b), 4);
+	lens[0] = 101;
+	CU_ASSERT_EQUAL(frame_txq_commit_n(1, lens), -EINVAL);	/* > 100 */
+	lens[0] = 10;
+	CU_ASSERT_EQUAL(frame_txq_commit_n(4, lens), 0);
+	CU_ASSERT_EQUAL(frame_txq_pending(), 3);
+	CU_ASSERT_EQUAL(frame_txq_commit_n(1, lens), -EINVAL);	/* used up */
+
+	/* Room left: 1024 - 352 = 672 bytes and 5 iovecs: 5 fit as is */
+	CU_ASSERT_EQUAL(frame_txq_reserve(5, 100, b), 5);
+	CU_ASSERT_EQUAL(t_sent.calls, 0);
+
+	/* Six more than fit: flushed first, then room for 8 iovecs */
+	CU_ASSERT_EQUAL(frame_txq_reserve(8, 120, b), 8);
+	CU_ASSERT_EQUAL(t_sent.calls, 1);
+	CU_ASSERT_EQUAL(t_sent.n, 3);
+	CU_ASSERT_EQUAL(t_sent.len[0], 10);
+	CU_ASSERT_EQUAL(t_sent.len[1], 30);
+	CU_ASSERT_EQUAL(t_sent.len[2], 40);
+	CU_ASSERT_EQUAL(t_sent.bytes[1][0], 3);
+	CU_ASSERT_EQUAL(t_sent.bytes[2][39], 4);
+
+	/* An allocation releases a reservation */
+	p = frame_txq_alloc(50);
+	CU_ASSERT_PTR_NOT_NULL(p);
+	CU_ASSERT_EQUAL(frame_txq_commit_n(1, lens), -EINVAL);
+	CU_ASSERT_EQUAL(frame_txq_commit(50), 0);
+	frame_txq_flush();
+	CU_ASSERT_EQUAL(t_sent.n, 1);
+	CU_ASSERT_EQUAL(t_sent.len[0], 50);
+
+	/* A flush releases one too */
+	CU_ASSERT_EQUAL(frame_txq_reserve(2, 100, b), 2);
+	frame_txq_flush();
+	CU_ASSERT_EQUAL(frame_txq_commit_n(1, lens), -EINVAL);
+	frame_txq_fini();
+}
+
 static void test_txq_overflow(void)
 {
 	static uint8_t big[300];
@@ -1576,6 +1635,7 @@ static void test_from_guest_random(void)
 }
 
 UNIT_SUITE(frame,
+	   { "tx queue batch reservations", test_txq_reserve },
 	   { "parse IPv4", test_parse_ip4 },
 	   { "parse IPv4 padding, fragments",
 	     test_parse_ip4_padding_fragments },
