@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
 #include "unit.h"
 #include "conf.h"
 #include "log.h"
+#include "util.h"
 
 /**
  * conf_fails() - Load a config in a child process; it must exit 1
@@ -212,7 +214,86 @@ static void test_defaults(void)
 	conf_free(&c);
 }
 
+/* Pieces a config file is made of, for the fuzz test */
+static const char *const fuzz_atoms[] = {
+	"backend", "modules", "mtu", "ipv4", "ipv6", "forward", "log",
+	"sandbox", "search", "pcap", "pidfile", "max_flows", "module_dir",
+	"address", "prefix_len", "gateway", "dns", "enable", "level", "runas",
+	"proto", "from", "ports", "map_host_loopback", "outbound_interface",
+	"tcp", "udp", "host", "guest", "\"tcp\"", "\"host\"", "\"80:8080\"",
+	"\"10.0.0.1\"", "\"::1\"", "\"fe80::1%eth0\"", "\"all\"",
+	"\"~1-65535\"", "\"\"", "\"\\\"\"", "=", ":", ";", ",", "{", "}",
+	"[", "]", "(", ")", "true", "false", "0", "-1", "65536",
+	"9223372036854775807", "0x7fffffff", "1.5e300", "\n", " ", "#", "//",
+	"/*", "*/", "@include", "\"/etc/passwd\"", "L", "\\", "\xff",
+};
+
+/**
+ * fuzz_text() - Random config text built from atoms and random bytes
+ * @buf:	Buffer
+ * @len:	Its size
+ * @seed:	PRNG state
+ */
+static void fuzz_text(char *buf, size_t len, unsigned int *seed)
+{
+	size_t n = 0, i, atoms = (size_t)(rand_r(seed) % 60);
+
+	for (i = 0; i < atoms && n < len - 32; i++) {
+		const char *a;
+		char raw[2];
+
+		if (rand_r(seed) % 16 == 0) {
+			raw[0] = (char)(rand_r(seed) % 255 + 1);
+			raw[1] = '\0';
+			a = raw;
+		} else {
+			a = fuzz_atoms[rand_r(seed) % (sizeof(fuzz_atoms) /
+						       sizeof(fuzz_atoms[0]))];
+		}
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", a,
+				      rand_r(seed) % 3 ? " " : "");
+	}
+	buf[MIN(n, len - 1)] = '\0';
+}
+
+static void test_fuzz(void)
+{
+	unsigned int seed = 4242, i, exited = 0, ok = 0;
+	static char text[4096];
+
+	/* Any file: exit 0 or 1, never a signal, in a child each time */
+	for (i = 0; i < 3000; i++) {
+		int status;
+		pid_t pid;
+
+		fuzz_text(text, sizeof(text), &seed);
+		pid = fork();
+		if (pid == 0) {
+			static struct conf c;
+			int fd = open("/dev/null", O_WRONLY);
+
+			dup2(fd, STDERR_FILENO);
+			log_set_level(LOG_LVL_ERR);
+			conf_load_string(&c, text);
+			_exit(0);
+		}
+		CU_ASSERT_FATAL(pid > 0);
+		waitpid(pid, &status, 0);
+		if (!WIFEXITED(status))
+			fprintf(stderr, "\n  signal %d on: %s\n",
+				WTERMSIG(status), text);
+		CU_ASSERT(WIFEXITED(status));
+		if (WIFEXITED(status) && WEXITSTATUS(status) <= 1)
+			exited++;
+		if (WIFEXITED(status) && !WEXITSTATUS(status))
+			ok++;
+	}
+	CU_ASSERT_EQUAL(exited, 3000);
+	CU_ASSERT(ok > 0);	/* some random files are valid */
+}
+
 UNIT_SUITE(conf,
+	   { "fuzzed files: exit 0 or 1, no crash", test_fuzz },
 	   { "bad settings: one line, exit 1", test_bad },
 	   { "values", test_values },
 	   { "defaults", test_defaults })
