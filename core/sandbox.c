@@ -271,6 +271,29 @@ static bool sandbox_can_admin(void)
 }
 
 /**
+ * sandbox_init_userns() - Whether we run in the initial user namespace
+ *
+ * Only there does every uid exist: in a user namespace of our own (the tap
+ * backend makes one for '-- COMMAND' when not started as root) the runas
+ * user is not mapped, and switching to it would fail.
+ *
+ * Return: true if /proc/self/uid_map maps the whole 32-bit range from 0
+ */
+static bool sandbox_init_userns(void)
+{
+	unsigned long inside, outside, count;
+	bool init = false;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	if (!f)
+		return true;	/* no /proc: nothing better to go by */
+	if (fscanf(f, "%lu %lu %lu", &inside, &outside, &count) == 3)
+		init = !inside && !outside && count == 4294967295UL;
+	fclose(f);
+	return init;
+}
+
+/**
  * sandbox_userns() - Detach a user namespace where we are root
  *
  * Should: map our effective IDs to 0 so that the following stages have the
@@ -519,7 +542,12 @@ int sandbox_enter(const struct sandbox_conf *c)
 	if ((rc = sandbox_bounding_clear()))
 		return rc;
 
-	if (!userns && (rc = sandbox_switch_user(uid, gid)))
+	/* In a user namespace (ours, or one we were started in), the runas
+	 * user may not be mapped: stay the mapped root, which has no
+	 * capabilities outside the namespace and none left inside it below
+	 */
+	if (!userns && sandbox_init_userns() &&
+	    (rc = sandbox_switch_user(uid, gid)))
 		return rc;
 
 	if ((rc = sandbox_caps_drop()))
