@@ -49,7 +49,8 @@
  * a member only if the descriptor's size covers it, and a module reads a
  * member of struct passt_core_ops or struct passt_netcfg only if that
  * structure's size covers it. Anything else (reordering, retyping, removal)
- * bumps the major version.
+ * bumps the major version. (ABI 1.0 is frozen with the first release of
+ * the project; until then its members may still move.)
  *
  * Threading and memory
  * --------------------
