@@ -4,10 +4,19 @@
 # make                 build/passt and build/modules/*.so
 # make check           unit tests (CUnit) and integration tests
 # make lint            gcc and clang with -Werror, cppcheck, clang-tidy
-# make install         PREFIX, DESTDIR, LIBDIR, MODULEDIR honoured
+# make install         PREFIX, DESTDIR, LIBDIR, MODULEDIR, MANDIR honoured
+# make uninstall       the same variables: removes what install wrote
+# make dist            $(BUILD)/passt-VERSION.tar.gz (DISTDIR= elsewhere)
 # make BUILD=dir       build somewhere else (parallel trees)
 
-VERSION		:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+# A tarball made by 'make dist' carries its version in .version. Asking
+# git writes nothing to .git ('describe --dirty' would lock the index to
+# refresh it): '-dirty' comes from a diff that refreshes it in memory only
+VERSION		:= $(shell cat .version 2>/dev/null || \
+		     { v=$$(git describe --tags --always 2>/dev/null) && \
+		       { git --no-optional-locks diff --quiet HEAD -- \
+			 2>/dev/null || v=$$v-dirty; } && echo $$v; } || \
+		     echo 0.1)
 
 ifeq ($(origin CC),default)
 CC		:= gcc
@@ -20,7 +29,10 @@ MODULEDIR	?= $(LIBDIR)/passt/modules
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= $(PREFIX)/etc
 DOCDIR		?= $(PREFIX)/share/doc/passt
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
 DESTDIR		?=
+DISTDIR		?= $(BUILD)
 
 PROTO_MODULES	:= tcp udp icmp dhcp ndp
 BACKEND_MODULES	:= tap qemu_stream vhost_user
@@ -60,8 +72,8 @@ mod_objs	= $(patsubst %.c,$(BUILD)/obj/%.pic.o,$(call mod_srcs,$(1)))
 
 MODULE_SOS	:= $(MODULES:%=$(BUILD)/modules/%.so)
 
-.PHONY: all clean check unit integration lint install uninstall bench fuzz \
-	FORCE
+.PHONY: all clean check unit integration lint install uninstall dist bench \
+	fuzz FORCE
 
 all: $(BUILD)/passt $(MODULE_SOS)
 
@@ -80,6 +92,15 @@ $(BUILD)/gen/core/syscalls.gen.h: $(CORE_SRCS) scripts/syscalls.sh | $(DEPS_STAM
 $(BUILD)/obj/core/%.o: core/%.c $(BUILD)/gen/core/syscalls.gen.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -I$(BUILD)/gen/core -MMD -MP -c -o $@ $<
+
+# The module directory compiled into the loader follows MODULEDIR: a
+# 'make install MODULEDIR=...' after a plain 'make' rebuilds it
+MODULEDIR_STAMP	:= $(BUILD)/gen/core/moduledir
+$(MODULEDIR_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MODULEDIR)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(MODULEDIR)' > $@
+$(BUILD)/obj/core/modload.o: $(MODULEDIR_STAMP)
 
 $(BUILD)/passt: $(CORE_OBJS)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $^ $(CORE_LIBS)
@@ -135,8 +156,8 @@ unit-bins: $(BUILD)/unit $(UNIT_MOD_BINS) $(TEST_MODULE_SOS)
 
 unit: $(BUILD)/unit $(UNIT_MOD_BINS) $(TEST_MODULE_SOS) all
 	cd tests/unit && BUILD=$(abspath $(BUILD)) $(abspath $(BUILD))/unit
-	@set -e; for t in $(UNIT_MOD_BINS); do \
-		(cd tests/unit && BUILD=$(abspath $(BUILD)) $(abspath $$t)); \
+	@set -e; for t in $(abspath $(UNIT_MOD_BINS)); do \
+		(cd tests/unit && BUILD=$(abspath $(BUILD)) $$t); \
 	done
 
 integration: all $(TEST_MODULE_SOS)
@@ -149,21 +170,75 @@ check: $(DEPS_STAMP)
 lint: $(DEPS_STAMP)
 	sh scripts/lint.sh
 
+# Installed files; nothing is written outside $(DESTDIR) and the
+# directories above
+ABI_VERSION	:= $(shell awk '/^\#define PASST_ABI_MAJOR/ { M = $$3 } \
+		     /^\#define PASST_ABI_MINOR/ { m = $$3 } \
+		     END { print M "." m }' include/passt/module.h)
+EXAMPLES	:= examples/ethstats/ethstats.c examples/ethstats/ethstats_test.c \
+		   examples/ethstats/Makefile
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MODULEDIR) \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(SYSCONFDIR)/passt \
-		$(DESTDIR)$(PREFIX)/include/passt
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSCONFDIR)/passt $(DESTDIR)$(INCLUDEDIR)/passt \
+		$(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/ethstats
 	install -m 755 $(BUILD)/passt $(DESTDIR)$(BINDIR)/passt
 	install -m 644 $(MODULE_SOS) $(DESTDIR)$(MODULEDIR)/
 	install -m 644 etc/passt.conf $(DESTDIR)$(SYSCONFDIR)/passt/passt.conf
-	install -m 644 include/passt/module.h $(DESTDIR)$(PREFIX)/include/passt/
-	if [ -f doc/passt.1 ]; then install -m 644 doc/passt.1 $(DESTDIR)$(MANDIR)/man1/; fi
+	install -m 644 include/passt/module.h $(DESTDIR)$(INCLUDEDIR)/passt/
+	install -m 644 doc/passt.1 $(DESTDIR)$(MANDIR)/man1/passt.1
+	install -m 644 doc/passt.conf.5 $(DESTDIR)$(MANDIR)/man5/passt.conf.5
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+		-e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@MODULEDIR@|$(MODULEDIR)|g' \
+		-e 's|@ABI_VERSION@|$(ABI_VERSION)|g' \
+		-e 's|@VERSION@|$(VERSION)|g' doc/passt-module.pc.in \
+		> $(DESTDIR)$(PKGCONFIGDIR)/passt-module.pc
+	chmod 644 $(DESTDIR)$(PKGCONFIGDIR)/passt-module.pc
+	install -m 644 doc/modules.md $(DESTDIR)$(DOCDIR)/modules.md
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/ethstats/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/passt $(DESTDIR)$(MANDIR)/man1/passt.1
+	rm -f $(DESTDIR)$(BINDIR)/passt
 	rm -f $(MODULES:%=$(DESTDIR)$(MODULEDIR)/%.so)
 	rm -f $(DESTDIR)$(SYSCONFDIR)/passt/passt.conf
-	rm -f $(DESTDIR)$(PREFIX)/include/passt/module.h
+	rm -f $(DESTDIR)$(INCLUDEDIR)/passt/module.h
+	rm -f $(DESTDIR)$(MANDIR)/man1/passt.1 \
+		$(DESTDIR)$(MANDIR)/man5/passt.conf.5
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/passt-module.pc
+	rm -f $(DESTDIR)$(DOCDIR)/modules.md \
+		$(EXAMPLES:examples/%=$(DESTDIR)$(DOCDIR)/examples/%)
+	rmdir $(DESTDIR)$(MODULEDIR) $(DESTDIR)$(SYSCONFDIR)/passt \
+		$(DESTDIR)$(INCLUDEDIR)/passt \
+		$(DESTDIR)$(DOCDIR)/examples/ethstats \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		2>/dev/null || true
+
+# The tarball holds what git tracks plus new files it doesn't ignore (or,
+# outside a git checkout, the tree without build output) and .version, so
+# that it builds from itself and knows what it is
+DIST_NAME	:= passt-$(VERSION)
+DIST_TMP	:= $(BUILD)/dist.tmp
+DIST_BUILD	:= $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
+
+dist:
+	rm -rf $(DIST_TMP)
+	mkdir -p $(DIST_TMP)/$(DIST_NAME) $(DISTDIR)
+	{ if [ -e .git ]; then \
+		git --no-optional-locks ls-files -co --exclude-standard; \
+	  else find . -path ./.git -prune -o -type f -print | \
+		sed 's|^\./||'; fi; } | \
+	grep -v -e '^$(DIST_BUILD)/' -e '^build/' -e '\.[od]$$' \
+		-e '\.so$$' -e '^passt-.*\.tar\.gz$$' | \
+	while IFS= read -r f; do [ -f "$$f" ] && echo "$$f"; done | \
+	tar -cf - --no-recursion --verbatim-files-from -T - | \
+	tar -xf - -C $(DIST_TMP)/$(DIST_NAME)
+	echo '$(VERSION)' > $(DIST_TMP)/$(DIST_NAME)/.version
+	tar -czf $(DISTDIR)/$(DIST_NAME).tar.gz -C $(DIST_TMP) --sort=name \
+		--owner=0 --group=0 --numeric-owner $(DIST_NAME)
+	rm -rf $(DIST_TMP)
+	@echo "$(DISTDIR)/$(DIST_NAME).tar.gz"
 
 clean:
 	rm -rf $(BUILD)

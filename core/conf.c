@@ -52,6 +52,8 @@ static const char *const conf_ip_keys[] = {
 static const char *const conf_log_keys[] = { "level", "file", NULL };
 static const char *const conf_sandbox_keys[] = { "enable", "runas", NULL };
 static const char *const conf_fwd_keys[] = { "proto", "from", "ports", NULL };
+const char *const conf_keys_unchecked[] = { NULL };
+
 static const char *const conf_top_keys[] = {
 	"backend", "modules", "module_dir", "mtu", "log", "pidfile",
 	"sandbox", "pcap", "ipv4", "ipv6", "forward", "max_flows", "search",
@@ -1067,6 +1069,11 @@ void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys)
 			die("%s: '%s': no such setting, and no module by that "
 			    "name is loaded", conf_where(s, where,
 							 sizeof(where)), k);
+		if (mk == conf_keys_unchecked) {
+			debug("%s: '%s': module not installed, settings "
+			      "ignored", conf_where(s, where, sizeof(where)), k);
+			continue;
+		}
 		conf_check_group(s, mk);
 	}
 }

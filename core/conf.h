@@ -102,6 +102,9 @@ typedef const char *const *(*conf_group_keys_fn)(const char *name,
 						  bool *found);
 void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys);
 
+/* Keys of a group to leave unchecked: a standard module not installed */
+extern const char *const conf_keys_unchecked[];
+
 int conf_mod_get(const char *mod, const char *const *keys, const char *key,
 		 int type, config_setting_t **out);
 

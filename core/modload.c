@@ -638,8 +638,25 @@ const char *const *modload_group_keys(const char *name, bool *found)
 		return NULL;
 
 	/* Not loaded (a backend not selected): check against its file */
-	if (modload_find(&conf, name, path, true))
+	if (modload_find(&conf, name, path, true)) {
+		static const char *const standard[] = {
+			"tcp", "udp", "icmp", "dhcp", "ndp",
+			"tap", "qemu_stream", "vhost_user",
+		};
+		size_t i;
+
+		/* The sample config has a group for each module of the
+		 * project, and a distribution may package some apart:
+		 * one not installed is no typo
+		 */
+		for (i = 0; i < ARRAY_SIZE(standard); i++) {
+			if (!strcmp(name, standard[i])) {
+				*found = true;
+				return conf_keys_unchecked;
+			}
+		}
 		return NULL;
+	}
 	m = calloc(1, sizeof(*m));
 	if (!m || modload_open(path, name, m, e, sizeof(e))) {
 		free(m);
