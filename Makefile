@@ -132,7 +132,7 @@ $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/gen/core/syscalls.gen.h
 
 $(BUILD)/obj/tests/unit/modules/%.o: tests/unit/modules/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -Imodules/$* -Ibackends/$* -I$(BUILD)/gen/$* -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -Itests/unit -Imodules/$(*:_test=) -Ibackends/$(*:_test=) -I$(BUILD)/gen/$(*:_test=) -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit: $(UNIT_OBJS) $(CORE_LIB_OBJS)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -o $@ $^ $(CORE_LIBS) -lcunit

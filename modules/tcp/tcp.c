@@ -1,27 +1,142 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* tcp.c - TCP between guest segments and host sockets
+/* tcp.c - TCP between guest segments and host sockets: the module descriptor
  *
  * Theory of Operation
- * -------------------
- * Not built yet (issue #4): this module loads, registers and reads its
- * settings, but it claims no frames and opens no sockets, so the core
- * drops the guest's TCP frames with a trace line.
+ * ===================
+ *
+ * What it does
+ * ------------
+ * The guest speaks TCP over its Ethernet link; the host has sockets. This
+ * module maps one onto the other with no TCP/IP stack in between and no
+ * packet buffers per connection: each guest connection is one host socket,
+ * and the kernel's socket buffers are the only place data waits.
+ *
+ * - Guest to host (outbound, tcp_conn.c): a SYN opens a non-blocking socket
+ *   and connects it to the destination. The map_host_loopback address
+ *   means the host's loopback (127.0.0.1, ::1), the DNS forwarding address
+ *   port 53 means the host's resolver (dns_match -> dns_host). Outbound
+ *   sockets are bound to outbound_address / outbound_interface when they
+ *   are set, except towards loopback and link-local destinations. The
+ *   guest's SYN-ACK is sent only when the host connection is established;
+ *   a refused or unreachable one becomes an RST acknowledging the guest's
+ *   SYN, which its stack accepts at once, so connect() fails with
+ *   ECONNREFUSED instead of timing out.
+ * - Host to guest (inbound, port forwarding): the core opens the listening
+ *   sockets of the forwarding table's TCP rules and hands us their events
+ *   (PASST_FD_LISTEN); each accepted connection becomes a SYN to the guest
+ *   at the rule's target port, from the peer's address. Loopback peers, and
+ *   peers using the guest's own address (the host's, by default), appear
+ *   as map_host_loopback (the gateway), as passt does.
+ *
+ * Data path (tcp_data.c)
+ * ----------------------
+ * - Guest to host: in-order payload is written with sendmsg() (consecutive
+ *   segments of a connection in a batch gathered into one call) and
+ *   acknowledged only as far as the kernel took it. The window advertised
+ *   to the guest is the socket's free send space (SO_MEMINFO; tcp_seq.c),
+ *   scaled (RFC 7323, shift TCP_WS_OURS) and never moved left, so the guest
+ *   is never invited to send more than the socket can take. If a write is
+ *   cut short anyway, the rest is dropped, and as soon as the socket has
+ *   room a window update and three duplicate ACKs trigger the guest's fast
+ *   retransmit; out-of-order segments get a duplicate ACK each.
+ * - Host to guest: one recvmsg(MSG_PEEK) per connection and event fills
+ *   many frames of the guest's MSS in the core's queue (frames_reserve()),
+ *   headers written around the payload from a per-connection template, and
+ *   committed together; the core hands all frames of a turn to the backend
+ *   at once. Data stays in the kernel until the guest acknowledges it
+ *   (then dropped with recv(MSG_TRUNC)); SO_PEEK_OFF keeps peeks from
+ *   reading again what was sent, and without it a sink buffer takes the
+ *   bytes in flight. The guest's window bounds what is in flight.
+ * - Loss recovery: three duplicate ACKs, or a retransmission timeout
+ *   (TCP_RTO_MS, doubling), send again from the oldest unacknowledged byte
+ *   (go-back-N: the link to the guest loses frames only in bursts, when
+ *   the backend can't take them). A zero window is probed on the same
+ *   timer. Sequence numbers are chosen per RFC 6528 (tcp_seq.c).
+ * - Checksums: guest segments are verified with the core's checksum over
+ *   pseudo-header and segment, ours computed with it too; both are the
+ *   core's fastest implementation.
+ * - ACKs and window updates for a connection are coalesced into one per
+ *   loop turn, sent from on_defer() unless a data frame carried them.
+ *
+ * States (enum tcp_conn_state)
+ * ----------------------------
+ *   CONNECTING   guest SYN seen, host connect() in progress
+ *   SYN_RCVD     host connected, SYN-ACK sent, guest's ACK awaited
+ *   SYN_SENT     accepted on the host, SYN sent to the guest
+ *   ESTABLISHED  both open; half-closes tracked in flags: TCP_F_GUEST_FIN
+ *                (guest's FIN taken, socket shut for writing), FIN_SENT and
+ *                FIN_ACKED (the host peer closed, our FIN went to the
+ *                guest). Each direction closes on its own, and data keeps
+ *                flowing (and the guest's window keeps being honoured) the
+ *                other way. With both FINs through, the socket is closed
+ *                without SO_LINGER, and the kernel ends the exchange with
+ *                the peer cleanly.
+ * An RST from the guest (exact sequence, RFC 5961; in-window ones get a
+ * challenge ACK) resets the host socket (zero linger); a reset, error or
+ * read failure on the host socket sends an RST to the guest. Segments for
+ * no known connection are answered with RST as RFC 9293 says, SYNs on an
+ * open connection with a challenge ACK, unless the guest had closed its
+ * side (the port is being reused: the old connection is reset).
+ *
+ * Timers (tcp_timer.c)
+ * --------------------
+ * One protocol deadline per connection on a timing wheel: host connect()
+ * (TCP_CONNECT_MS, then RST to the guest), SYN and SYN-ACK to the guest
+ * (TCP_SYN_RTO_MS doubling, TCP_SYN_RETRIES_MAX times), data and FIN
+ * retransmission and zero-window probes (TCP_RTO_MS doubling up to
+ * TCP_RTO_MAX_MS, reset after TCP_RETRIES_MAX timeouts without progress).
+ * Clock sweeps: keepalives to the guest after keepalive_interval seconds
+ * without a segment from it (default 300), so a guest that forgot a
+ * connection answers with RST; connections idle for inactivity_timeout
+ * seconds (default 7200) are reset on both sides, between one and two
+ * intervals after their last activity.
+ *
+ * Limits
+ * ------
+ * - The number of connections is the flow table's, fixed at start-up:
+ *   every array is allocated in init(), nothing later. When the table is
+ *   full, a guest SYN gets an RST and an accepted connection is reset, with
+ *   a rate-limited warning.
+ * - No SACK, no timestamps, no urgent data (URG is ignored, as RFC 6093
+ *   recommends new code to), no simultaneous open, no TCP Fast Open. The
+ *   guest is never sent SACK-permitted, so it needn't keep SACK state.
+ * - Not there yet: the splice path. Connections between the guest's and
+ *   the host's loopback through PASST_PIF_SPLICE (two sockets and
+ *   splice(2), no frames at all) are not built: rules from the splice pif
+ *   are not handled, and guest-side loopback forwarding does not work.
+ * - IPv6 link-local destinations outside the gateway need an interface:
+ *   ipv6.outbound_interface's, if set; without one they are refused.
+ *
+ * Guest bytes are hostile: segments are read through passt_frame_at() on
+ * the bounds the core checked, the data offset and options are checked
+ * against the segment, the checksum is verified, and anything malformed
+ * is dropped with a trace line (or answered as Linux would).
  */
 
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
 
 #include <passt/module.h>
 
+#include "tcp.h"
 #include "syscalls.gen.h"
 
-/**
- * struct tcp_state - This module's settings
- * @keepalive_interval:	seconds between keepalive probes on idle host sockets
- * @inactivity_timeout:	seconds of silence before a connection is reset
- */
-struct tcp_state {
-	long long keepalive_interval;
-	long long inactivity_timeout;
+const char *const tcp_state_names[TCP_S_NUM] = {
+	"FREE", "CONNECTING", "SYN_RCVD", "SYN_SENT", "ESTABLISHED",
+};
+static_assert(sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) ==
+	      TCP_S_NUM, "a name for every state");
+
+static const struct passt_claim tcp_claims[] = {
+	{ PASST_ETHERTYPE_IP, IPPROTO_TCP, 0 },
+	{ PASST_ETHERTYPE_IPV6, IPPROTO_TCP, 0 },
+	{ 0 },
 };
 
 static const char *const tcp_keys[] = {
@@ -31,6 +146,29 @@ static const char *const tcp_keys[] = {
 };
 
 /**
+ * tcp_pending() - Set flags on a connection, queue it for on_defer()
+ * @m:		This module
+ * @c:		Connection
+ * @flags:	TCP_F_* work to do at the end of the turn
+ */
+void tcp_pending(struct passt_mod *m, struct tcp_conn *c, uint32_t flags)
+{
+	struct tcp_state *s = passt_priv(m);
+
+	c->flags |= flags;
+	if (c->flags & TCP_F_PENDING)
+		return;
+	/* A slot freed and reused in one turn can be listed twice: the list
+	 * has room for that, and on_defer() skips entries without the flag
+	 */
+	if (s->n_pending >= 2 * s->conn_max)
+		return;
+	c->flags |= TCP_F_PENDING;
+	s->pending[s->n_pending++] = tcp_idx(s, c);
+	s->core->defer(m);
+}
+
+/**
  * tcp_configure() - Read and check the tcp group
  * @m:		This module
  * @core:	Core services
@@ -38,17 +176,24 @@ static const char *const tcp_keys[] = {
  * Return: 0, or -EINVAL after saying which setting is wrong
  */
 static int tcp_configure(struct passt_mod *m,
-                         const struct passt_core_ops *core)
+			 const struct passt_core_ops *core)
 {
-	struct tcp_state *s = passt_priv(m);
+	struct tcp_state *s;
 	int rc;
+
+	if (core->size < offsetof(struct passt_core_ops, csum) +
+			 sizeof(core->csum))
+		return -ENOTSUP;
+	s = core->priv(m);
+	s->core = core;
 
 	s->keepalive_interval = 300;
 	rc = core->cfg_int(m, "keepalive_interval", &s->keepalive_interval);
 	if (rc < 0)
 		return rc;
 	if (s->keepalive_interval < 1 || s->keepalive_interval > 86400) {
-		core->log(m, PASST_LOG_ERR, "keepalive_interval %lld: must be 1 to 86400",
+		core->log(m, PASST_LOG_ERR,
+			  "keepalive_interval %lld: must be 1 to 86400",
 			  s->keepalive_interval);
 		return -EINVAL;
 	}
@@ -57,7 +202,8 @@ static int tcp_configure(struct passt_mod *m,
 	if (rc < 0)
 		return rc;
 	if (s->inactivity_timeout < 1 || s->inactivity_timeout > 604800) {
-		core->log(m, PASST_LOG_ERR, "inactivity_timeout %lld: must be 1 to 604800",
+		core->log(m, PASST_LOG_ERR,
+			  "inactivity_timeout %lld: must be 1 to 604800",
 			  s->inactivity_timeout);
 		return -EINVAL;
 	}
@@ -65,24 +211,300 @@ static int tcp_configure(struct passt_mod *m,
 }
 
 /**
- * tcp_init() - Nothing to open yet
+ * tcp_peek_off_works() - Whether TCP sockets take SO_PEEK_OFF (Linux 6.9)
+ *
+ * Return: true if they do
+ */
+static bool tcp_peek_off_works(void)
+{
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), zero = 0;
+	bool ok;
+
+	if (fd < 0)
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ok = !setsockopt(fd, SOL_SOCKET, SO_PEEK_OFF, &zero, sizeof(zero));
+	close(fd);
+	return ok;
+}
+
+/**
+ * tcp_init() - Allocate connection state for the whole flow table
  * @m:		This module
  *
- * Return: 0
+ * Return: 0, or -errno
  */
 static int tcp_init(struct passt_mod *m)
 {
-	(void)m;
+	struct tcp_state *s = passt_priv(m);
+	const struct passt_core_ops *core = s->core;
+	const struct passt_netcfg *net = core->net(m);
+	uint64_t now;
+
+	s->conn_max = core->flow_max(m);
+	if (!s->conn_max)
+		return -EINVAL;
+	/* calloc() of a large array maps zero pages: untouched connection
+	 * slots cost no memory, and a zero slot is TCP_S_FREE
+	 */
+	s->conn = calloc(s->conn_max, sizeof(*s->conn));
+	s->pending = calloc(2 * (size_t)s->conn_max, sizeof(*s->pending));
+	if (!s->conn || !s->pending)
+		goto nomem;
+
+	if (getrandom(s->isn_key, sizeof(s->isn_key), 0) !=
+	    (ssize_t)sizeof(s->isn_key)) {
+		core->log(m, PASST_LOG_ERR, "no random bytes for sequence "
+			  "numbers: %s", strerror(errno));
+		free(s->conn);
+		free(s->pending);
+		s->conn = NULL;
+		s->pending = NULL;
+		return -EIO;
+	}
+
+	s->peek_off = tcp_peek_off_works();
+	if (!s->peek_off) {
+		s->discard_buf = malloc(TCP_DISCARD_MAX);
+		if (!s->discard_buf)
+			goto nomem;
+		core->log(m, PASST_LOG_INFO, "no SO_PEEK_OFF for TCP: data "
+			  "sent to the guest is read again on each peek");
+	}
+	if (*net->ip6.outbound_if)
+		s->ll_ifindex = if_nametoindex(net->ip6.outbound_if);
+
+	s->wb.idx = TCP_NONE;
+	tcp_timer_init(s, core->now(m));
+	now = tcp_ms(core->now(m));
+	s->ka_next = now + (uint64_t)s->keepalive_interval * 1000;
+	s->idle_next = now + (uint64_t)s->inactivity_timeout * 1000;
 	return 0;
+
+nomem:
+	free(s->conn);
+	free(s->pending);
+	s->conn = NULL;
+	s->pending = NULL;
+	return -ENOMEM;
+}
+
+/**
+ * tcp_fini() - Close every connection's socket, free the state
+ * @m:		This module
+ *
+ * #syscalls close
+ */
+static void tcp_fini(struct passt_mod *m)
+{
+	struct tcp_state *s = passt_priv(m);
+	unsigned int i;
+
+	for (i = 0; s->conn && i < s->conn_hi; i++)
+		if (s->conn[i].state != TCP_S_FREE && s->conn[i].sock >= 0)
+			close(s->conn[i].sock);
+	free(s->conn);
+	free(s->pending);
+	free(s->discard_buf);
+	s->conn = NULL;
+	s->pending = NULL;
+	s->discard_buf = NULL;
+}
+
+/**
+ * tcp_on_frames() - A batch of guest TCP segments
+ * @m:		This module
+ * @f:		Frames
+ * @n:		Number of frames
+ * @now:	Current time
+ */
+static void tcp_on_frames(struct passt_mod *m, const struct passt_frame *f,
+			  size_t n, const struct timespec *now)
+{
+	struct tcp_state *s = passt_priv(m);
+	const struct passt_core_ops *core = s->core;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct tcp_seg seg;
+		struct tcp_conn *c;
+		int idx, rc;
+
+		rc = tcp_frame_parse(core, &f[i], &seg);
+		if (rc) {
+			core->log(m, PASST_LOG_TRACE, "segment dropped: %s",
+				  rc == -EBADMSG ? "bad checksum"
+						 : "bad header");
+			continue;
+		}
+
+		idx = core->flow_find(m, PASST_PIF_TAP, IPPROTO_TCP, &seg.src,
+				      seg.sport, &seg.dst, seg.dport, NULL);
+		c = idx < 0 ? NULL : tcp_conn_at(s, (uint32_t)idx);
+		if (!c) {
+			if ((seg.flags & (TCP_SYN | TCP_ACK | TCP_RST |
+					  TCP_FIN)) == TCP_SYN)
+				tcp_conn_from_guest(m, &seg, now);
+			else
+				tcp_frame_rst_reply(m, &seg);
+			continue;
+		}
+
+		/* Keepalive answers show the guest is there, not that the
+		 * connection is in use
+		 */
+		c->flags |= TCP_F_TAP_ACTIVE;
+		if (seg.len || (seg.flags & (TCP_SYN | TCP_FIN | TCP_RST)))
+			c->flags |= TCP_F_ACTIVE;
+		if (c->state != TCP_S_ESTABLISHED) {
+			tcp_conn_handshake(m, c, &seg, now);
+			continue;
+		}
+		if ((seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN &&
+		    (c->flags & TCP_F_GUEST_FIN) &&
+		    tcp_seq_gt(seg.seq, c->rcv_nxt)) {
+			/* The guest closed its side and reuses the port */
+			tcp_data_flush(m);
+			tcp_conn_rst(m, c, false, true);
+			tcp_conn_from_guest(m, &seg, now);
+			continue;
+		}
+		tcp_data_segment(m, c, &seg);
+	}
+	tcp_data_flush(m);
+}
+
+/**
+ * tcp_on_fd() - Event on a listening or a connection's socket
+ * @m:		This module
+ * @type:	PASST_FD_LISTEN or TCP_FD_SOCK
+ * @fd:		Socket
+ * @data:	Forwarding reference, or connection index
+ * @events:	EPOLL* events
+ * @now:	Current time
+ */
+static void tcp_on_fd(struct passt_mod *m, uint8_t type, int fd,
+		      uint32_t data, uint32_t events,
+		      const struct timespec *now)
+{
+	struct tcp_state *s = passt_priv(m);
+	struct tcp_conn *c;
+
+	if (type == PASST_FD_LISTEN) {
+		tcp_conn_from_host(m, fd, data, now);
+		return;
+	}
+	if (type != TCP_FD_SOCK)
+		return;
+
+	/* An event queued before its socket was closed: the number may
+	 * belong to another socket by now
+	 */
+	c = tcp_conn_at(s, data);
+	if (!c || c->sock != fd)
+		return;
+
+	c->flags |= TCP_F_ACTIVE;
+	if (c->state == TCP_S_CONNECTING) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			tcp_conn_connected(m, c);
+		return;
+	}
+	tcp_data_sock_event(m, c, events);
+}
+
+/**
+ * tcp_on_defer() - End of a loop turn: ACKs, retransmissions, more data
+ * @m:		This module
+ * @now:	Current time
+ */
+static void tcp_on_defer(struct passt_mod *m, const struct timespec *now)
+{
+	struct tcp_state *s = passt_priv(m);
+	unsigned int i, n = s->n_pending;
+
+	(void)now;
+	tcp_data_flush(m);
+
+	for (i = 0; i < n; i++) {
+		struct tcp_conn *c = tcp_conn_at(s, s->pending[i]);
+
+		if (!c || !(c->flags & TCP_F_PENDING))
+			continue;
+		c->flags &= ~TCP_F_PENDING;
+
+		if (c->state == TCP_S_ESTABLISHED) {
+			if (c->flags & TCP_F_REWIND)
+				tcp_data_rewind(m, c);
+			if (c->state == TCP_S_ESTABLISHED &&
+			    (c->flags & TCP_F_SEND))
+				tcp_data_to_guest(m, c);
+			if (c->state == TCP_S_ESTABLISHED && c->discard &&
+			    tcp_data_discard(m, c))
+				tcp_conn_rst(m, c, true, true);
+		}
+		if (c->state == TCP_S_FREE)
+			continue;
+		if (c->flags & TCP_F_ACK_NOW) {
+			c->flags &= ~TCP_F_ACK_NOW;
+			tcp_frame_ctl(m, c, TCP_ACK, c->snd_nxt);
+		}
+		for (; c->dupacks_out; c->dupacks_out--)
+			tcp_frame_ctl(m, c, TCP_ACK, c->snd_nxt);
+		tcp_conn_check_done(m, c);
+	}
+
+	/* Work queued while we went through the list waits for next turn */
+	memmove(s->pending, s->pending + n,
+		(s->n_pending - n) * sizeof(*s->pending));
+	s->n_pending -= n;
+}
+
+/**
+ * tcp_on_timer() - Protocol deadlines, keepalive and inactivity sweeps
+ * @m:		This module
+ * @now:	Current time
+ */
+static void tcp_on_timer(struct passt_mod *m, const struct timespec *now)
+{
+	tcp_timer_run(m, now);
+	tcp_timer_sweep(m, now);
+}
+
+/**
+ * tcp_on_reset() - The guest went away: reset every connection's host side
+ * @m:		This module
+ */
+static void tcp_on_reset(struct passt_mod *m)
+{
+	struct tcp_state *s = passt_priv(m);
+	unsigned int i;
+
+	s->wb.idx = TCP_NONE;
+	s->wb.n = s->wb.len = 0;
+	s->wb.fin = false;
+	for (i = 0; i < s->conn_hi; i++)
+		if (s->conn[i].state != TCP_S_FREE)
+			tcp_conn_rst(m, &s->conn[i], false, true);
+	s->n_pending = 0;
 }
 
 PASST_MODULE(
 	.name		= "tcp",
 	.kind		= PASST_MOD_PROTOCOL,
-	.summary	= "TCP between guest segments and host sockets (not built yet: claims no frames)",
+	.summary	= "TCP between guest segments and host sockets",
 	.priv_size	= sizeof(struct tcp_state),
 	.syscalls	= module_syscalls,
 	.config_keys	= tcp_keys,
+	.claims		= tcp_claims,
+	.timer_ms	= 1000,
 	.configure	= tcp_configure,
 	.init		= tcp_init,
+	.fini		= tcp_fini,
+	.on_fd		= tcp_on_fd,
+	.on_frames	= tcp_on_frames,
+	.on_timer	= tcp_on_timer,
+	.on_defer	= tcp_on_defer,
+	.on_reset	= tcp_on_reset,
 );

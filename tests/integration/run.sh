@@ -11,7 +11,9 @@ if [ $# -gt 0 ]; then
 	tests=""
 	for t in "$@"; do tests="$tests $t.sh"; done
 else
-	tests=$(ls ./*.sh | sed 's|^\./||' | grep -v -e '^run.sh$' -e '^lib.sh$')
+	# run.sh, lib.sh and *_lib.sh are not tests
+	tests=$(ls ./*.sh | sed 's|^\./||' |
+		grep -v -e '^run.sh$' -e '^lib.sh$' -e '_lib.sh$')
 fi
 
 for t in $tests; do
