@@ -2,49 +2,183 @@
 /* tap.c - tap device in a network namespace, like pasta
  *
  * Theory of Operation
- * -------------------
- * Not built yet (issue #3): this backend loads and reads its settings,
- * and its init() refuses to start, saying so, rather than pretending to
- * carry frames.
+ * ===================
+ *
+ * What it does
+ * ------------
+ * The guest is a network namespace, and its stack the Linux kernel's own:
+ * this backend gives it one Ethernet link, a tap interface, whose other end
+ * is a file descriptor the daemon reads frames from and writes frames to.
+ * Nothing is translated here: each read() of the tap is one whole frame from
+ * the guest, handed to the core; each frame the core has for the guest is
+ * one write(). The tap has no packet information header (IFF_NO_PI) and no
+ * virtio-net header (no IFF_VNET_HDR): the guest kernel segments and
+ * checksums everything before we see it, as it would for a real NIC
+ * without offloads.
+ *
+ * Attaching
+ * ---------
+ * At init(), before the sandbox, with whatever privileges the daemon was
+ * started with (see tap_ns.c for how, without moving the daemon itself):
+ * - the target namespace is tap.netns (a path such as /run/netns/NAME, or a
+ *   PID whose namespace is used), or with '-- COMMAND' a new one made for
+ *   the command (tap.netns must then be empty);
+ * - /dev/net/tun is opened there and the interface tap.ifname created, or
+ *   attached if it exists (a persistent tap made by 'ip tuntap add');
+ * - it is brought up with the configured MTU, and tap.mac if set (else the
+ *   kernel's random address stays; the core learns the guest's MAC from its
+ *   frames anyway);
+ * - with tap.config_net, and always for a command's namespace, loopback is
+ *   brought up and the guest's addresses and default routes are assigned
+ *   there over netlink (tap_netlink.c), so no DHCP client is needed.
+ * The descriptor then belongs to the target namespace for good, and keeps
+ * working after the sandbox has dropped every privilege: a daemon started
+ * as root with runas = "nobody" carries frames of a namespace root owns.
+ * Any failure is one line, and init() fails: the daemon exits with 1.
+ *
+ * Frames
+ * ------
+ * From the guest: on EPOLLIN, up to TAP_BATCH frames are read (or until
+ * EAGAIN) into a pool of slots allocated at init() (64 KiB and a header
+ * each, the most a tap can carry; the pool is mapped with MAP_NORESERVE,
+ * so pages only a jumbo frame would touch cost nothing until one comes),
+ * and the whole batch goes to the core in one from_guest() call. A longer
+ * backlog is read at the next wake-up (epoll is level-triggered), so other
+ * descriptors get their turn.
+ *
+ * To the guest: send() gets the frames queued during a loop turn and
+ * writes them one by one: a tap takes exactly one frame per write(), and
+ * there is nothing to batch them with. If the tap's queue is full (EAGAIN:
+ * the guest isn't reading fast enough), or the guest has taken its link
+ * down (EIO), the rest of the batch is dropped and counted, with a
+ * rate-limited debug line: the guest's TCP retransmits, and flows are kept,
+ * so a link taken down and up again (as a DHCP client may do) loses
+ * nothing but the frames in between. A frame the tap refuses alone (EINVAL,
+ * EMSGSIZE: longer than the interface allows) is dropped the same way.
+ *
+ * When the tap goes away
+ * ----------------------
+ * The tap holds a reference to its namespace: 'ip netns del' only removes
+ * the name, and the namespace lives on, with the interface, as long as the
+ * daemon does (so does the command's, after the command has exited). The
+ * interface itself can be deleted ('ip link del'), though: reads and writes
+ * then fail with EBADFD (or the read side sees EPOLLERR, or EOF), and there
+ * is no guest any more and, inside the sandbox, no way to attach again.
+ * The descriptor is closed, protocol modules drop their flows
+ * (guest_reset()), and the daemon exits with status 1 and one error line.
+ * With a command, the daemon waits for the command instead, so that its
+ * exit status is the one passed on.
+ *
+ * The command
+ * -----------
+ * 'passt [OPTIONS] -- COMMAND [ARG...]' runs COMMAND in a new network
+ * namespace (and a new user namespace, owned by the command, when the
+ * daemon isn't root), with the tap attached and configured before COMMAND
+ * starts. The core forces foreground mode. The command's exit is watched
+ * through a pidfd; its exit status, or 128 plus the number of the signal
+ * that ended it, becomes the daemon's.
  */
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/epoll.h>
+#include <sys/mman.h>
 
 #include <passt/module.h>
 
-#include "syscalls.gen.h"
+#include "tap.h"
 
-/**
- * struct tap_state - This module's settings
- * @config_net:	configure addresses and routes in the namespace
- * @netns:	namespace: /run/netns/NAME or a PID
- * @ifname:	tap interface name
- */
-struct tap_state {
-	bool config_net;
-	const char *netns;
-	const char *ifname;
-};
+#include "syscalls.gen.h"
 
 static const char *const tap_keys[] = {
 	"config_net",
 	"netns",
 	"ifname",
+	"mac",
 	NULL
 };
+
+/**
+ * tap_mac_parse() - Parse a unicast MAC address: six hex bytes with colons
+ * @s:		Text
+ * @mac:	Set to the address
+ *
+ * Return: 0, or -EINVAL if malformed, multicast or all zeroes
+ */
+static int tap_mac_parse(const char *s, uint8_t mac[PASST_ETH_ALEN])
+{
+	static const uint8_t zero[PASST_ETH_ALEN];
+	unsigned int i, j;
+
+	for (i = 0; i < PASST_ETH_ALEN; i++) {
+		unsigned int v = 0;
+
+		for (j = 0; j < 2; j++, s++) {
+			char c = *s;
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= (unsigned int)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v |= (unsigned int)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				v |= (unsigned int)(c - 'A' + 10);
+			else
+				return -EINVAL;
+		}
+		mac[i] = (uint8_t)v;
+		if (*s != (i == PASST_ETH_ALEN - 1 ? '\0' : ':'))
+			return -EINVAL;
+		s++;
+	}
+	if ((mac[0] & 1) || !memcmp(mac, zero, sizeof(zero)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * tap_ifname_ok() - Whether an interface name is one the kernel takes
+ * @s:		Name
+ *
+ * Return: true if 1 to 15 bytes, not "." or "..", without '/', ':' or
+ *	   white space
+ */
+static bool tap_ifname_ok(const char *s)
+{
+	size_t len = strlen(s), i;
+
+	if (!len || len >= PASST_IFNAME_MAX || !strcmp(s, ".") ||
+	    !strcmp(s, ".."))
+		return false;
+	for (i = 0; i < len; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] == ' ' ||
+		    (s[i] >= '\t' && s[i] <= '\r'))
+			return false;
+	return true;
+}
 
 /**
  * tap_configure() - Read and check the tap group
  * @m:		This module
  * @core:	Core services
  *
+ * Whether a namespace is given at all is checked by init(): a group
+ * without one is fine for --check-config.
+ *
  * Return: 0, or -EINVAL after saying which setting is wrong
  */
 static int tap_configure(struct passt_mod *m,
-                         const struct passt_core_ops *core)
+			 const struct passt_core_ops *core)
 {
 	struct tap_state *s = passt_priv(m);
+	const char *mac = "";
 	int rc;
+
+	s->fd = -1;
+	s->pidfd = -1;
 
 	s->config_net = false;
 	rc = core->cfg_bool(m, "config_net", &s->config_net);
@@ -58,46 +192,396 @@ static int tap_configure(struct passt_mod *m,
 	rc = core->cfg_str(m, "ifname", &s->ifname);
 	if (rc < 0)
 		return rc;
+	rc = core->cfg_str(m, "mac", &mac);
+	if (rc < 0)
+		return rc;
+
+	if (!tap_ifname_ok(s->ifname)) {
+		core->log(m, PASST_LOG_ERR, "ifname '%s': must be 1 to 15 "
+			  "characters, without '/', ':' or spaces", s->ifname);
+		return -EINVAL;
+	}
+	if (*mac) {
+		if (tap_mac_parse(mac, s->mac)) {
+			core->log(m, PASST_LOG_ERR, "mac '%s': expected a "
+				  "unicast address such as 02:00:00:00:00:01",
+				  mac);
+			return -EINVAL;
+		}
+		s->mac_set = true;
+	}
 	return 0;
 }
 
 /**
- * tap_init() - Refuse to start: the backend isn't built yet
+ * tap_attach() - Find or make the namespace, open and configure the tap
+ * @m:		This module
+ * @argv:	Command to run in a new namespace, or NULL for tap.netns
+ *
+ * Return: 0, or -errno after one error line
+ */
+static int tap_attach(struct passt_mod *m, char *const *argv)
+{
+	const struct passt_core_ops *core = passt_core(m);
+	struct tap_state *s = passt_priv(m);
+	struct tap_ns_job job = { .netfd = -1, .userfd = -1 };
+	char label[PASST_IFNAME_MAX + 64], what[TAP_ERR_MAX + 64];
+	int go = -1, rc;
+
+	if (argv) {
+		snprintf(label, sizeof(label), "the command's namespace");
+		rc = tap_ns_spawn(argv, &s->child, &s->pidfd, &go,
+				  &job.netfd, what, sizeof(what));
+	} else {
+		snprintf(label, sizeof(label), "netns '%.*s'", 48, s->netns);
+		rc = tap_ns_open(s->netns, &job.netfd, what, sizeof(what));
+	}
+	if (rc) {
+		core->log(m, PASST_LOG_ERR, "%s", what);
+		return rc;
+	}
+
+	job.userfd = tap_ns_userns(job.netfd);
+	job.label = label;
+	job.ifname = s->ifname;
+	job.mac = s->mac_set ? s->mac : NULL;
+	job.net = core->net(m);
+	job.config_net = s->config_net || argv;
+	rc = tap_ns_run(&job);
+
+	close(job.netfd);
+	if (job.userfd >= 0)
+		close(job.userfd);
+
+	if (argv) {
+		int r = tap_ns_release(go, s->child, s->pidfd, !rc);
+
+		if (rc || r) {
+			s->pidfd = -1;
+			s->child = 0;
+		}
+		if (!rc && r) {
+			core->log(m, PASST_LOG_ERR, "cannot start the "
+				  "command: %s", strerror(-r));
+			close(job.fd);
+			return r;
+		}
+	}
+	if (rc) {
+		core->log(m, PASST_LOG_ERR, "%s", job.what);
+		return rc;
+	}
+
+	s->fd = job.fd;
+	s->ifindex = job.ifindex;
+	snprintf(s->name, sizeof(s->name), "%s", job.name);
+	core->log(m, PASST_LOG_INFO, "%s (index %u) attached in %s, MTU %u%s",
+		  s->name, s->ifindex, label, job.net->mtu,
+		  job.config_net ? ", addresses and routes assigned" : "");
+	return 0;
+}
+
+/**
+ * tap_init() - Attach the tap, start the command, watch both
  * @m:		This module
  *
- * Return: -ENOSYS
+ * Return: 0, or -errno after one error line
  */
 static int tap_init(struct passt_mod *m)
 {
-	passt_core(m)->log(m, PASST_LOG_ERR, "this backend is not built yet "
-			   "(issue #3); nothing can reach a guest through it");
-	return -ENOSYS;
+	const struct passt_core_ops *core = passt_core(m);
+	struct tap_state *s = passt_priv(m);
+	char *const *argv = core->command(m);
+	int rc;
+
+	if (argv && *s->netns) {
+		core->log(m, PASST_LOG_ERR, "netns '%s' and a command after "
+			  "'--' both name a namespace: the command gets a new "
+			  "one; give one or the other", s->netns);
+		return -EINVAL;
+	}
+	if (!argv && !*s->netns) {
+		core->log(m, PASST_LOG_ERR, "netns: not set; give tap.netns "
+			  "(/run/netns/NAME or a PID) or a command after '--'");
+		return -EINVAL;
+	}
+
+	s->pool = mmap(NULL, TAP_POOL_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (s->pool == MAP_FAILED) {
+		s->pool = NULL;
+		return -errno;
+	}
+
+	if ((rc = tap_attach(m, argv)))
+		goto fail;
+
+	if ((rc = core->fd_add(m, s->fd, EPOLLIN, TAP_FD_TAP, 0))) {
+		core->log(m, PASST_LOG_ERR, "cannot watch %s: %s", s->name,
+			  strerror(-rc));
+		goto fail;
+	}
+	if (argv) {
+		if ((rc = core->fd_add(m, s->pidfd, EPOLLIN, TAP_FD_CHILD,
+				       0))) {
+			core->log(m, PASST_LOG_ERR, "cannot watch the command:"
+				  " %s", strerror(-rc));
+			goto fail;
+		}
+		core->log(m, PASST_LOG_INFO, "running %s as PID %d",
+			  argv[0], (int)s->child);
+	}
+	return 0;
+
+fail:
+	if (s->fd >= 0) {
+		close(s->fd);
+		s->fd = -1;
+	}
+	/* A command already running keeps its PDEATHSIG: it ends with us */
+	if (s->pidfd >= 0) {
+		close(s->pidfd);
+		s->pidfd = -1;
+	}
+	munmap(s->pool, TAP_POOL_SIZE);
+	s->pool = NULL;
+	return rc;
 }
 
 /**
- * tap_send() - Frames to the guest: none can go anywhere yet
+ * tap_gone() - The tap is gone: no guest, and no way back
  * @m:		This module
- * @iov:	Frames
+ * @err:	errno of the failed read or write, 0 for EOF or EPOLLERR
+ *
+ * #syscalls close
+ */
+static void tap_gone(struct passt_mod *m, int err)
+{
+	const struct passt_core_ops *core = passt_core(m);
+	struct tap_state *s = passt_priv(m);
+
+	core->fd_del(m, s->fd);
+	close(s->fd);
+	s->fd = -1;
+	core->guest_reset(m);
+
+	if (s->pidfd >= 0) {
+		core->log(m, PASST_LOG_INFO, "%s is gone (%s): waiting for "
+			  "the command to exit", s->name,
+			  err ? strerror(err) : "closed");
+		return;
+	}
+	core->log(m, PASST_LOG_ERR, "%s is gone (%s): the interface was "
+		  "deleted; exiting", s->name, err ? strerror(err) : "closed");
+	core->quit(m, 1);
+}
+
+/**
+ * tap_read() - Read a batch of frames from the guest, hand it to the core
+ * @m:		This module
+ * @events:	epoll events
+ *
+ * #syscalls read
+ */
+static void tap_read(struct passt_mod *m, uint32_t events)
+{
+	const struct passt_core_ops *core = passt_core(m);
+	struct tap_state *s = passt_priv(m);
+	size_t n = 0, reads;
+	bool gone = false;
+	int err = 0;
+
+	/* Runts count too: a guest sending only those can't keep us here */
+	for (reads = 0; reads < TAP_BATCH; reads++) {
+		uint8_t *slot = s->pool + n * TAP_SLOT;
+		ssize_t len = read(s->fd, slot, TAP_FRAME_MAX);
+
+		if (len < 0 && errno == EINTR) {
+			reads--;
+			continue;
+		}
+		if (len < 0 && errno == EAGAIN) {
+			/* An error (a detached tap) and nothing to read */
+			gone = !n && (events & (EPOLLERR | EPOLLHUP));
+			break;
+		}
+		if (len <= 0) {
+			err = len ? errno : 0;
+			gone = true;
+			break;
+		}
+		if (len < PASST_ETH_HLEN) {
+			core->log(m, PASST_LOG_TRACE | PASST_LOG_RATELIMIT,
+				  "runt frame of %zd bytes: dropped", len);
+			continue;
+		}
+		s->frames[n] = (struct passt_frame){ .data = slot,
+						     .len = (size_t)len };
+		n++;
+	}
+
+	if (n)
+		core->from_guest(m, s->frames, n);
+	if (gone)
+		tap_gone(m, err);
+}
+
+/**
+ * tap_child() - The command exited (or says so): pass its status on
+ * @m:		This module
+ *
+ * #syscalls close
+ */
+static void tap_child(struct passt_mod *m)
+{
+	const struct passt_core_ops *core = passt_core(m);
+	struct tap_state *s = passt_priv(m);
+	int status = 1, rc;
+
+	rc = tap_ns_status(s->pidfd, &status);
+	if (!rc)
+		return;
+	if (rc < 0)
+		core->log(m, PASST_LOG_ERR, "command: waitid: %s",
+			  strerror(-rc));
+	else
+		core->log(m, PASST_LOG_INFO, "command exited with status %d",
+			  status);
+
+	core->fd_del(m, s->pidfd);
+	close(s->pidfd);
+	s->pidfd = -1;
+	s->child = 0;
+	core->quit(m, status);
+}
+
+/**
+ * tap_on_fd() - Event on the tap, or on the command's pidfd
+ * @m:		This module
+ * @type:	TAP_FD_TAP or TAP_FD_CHILD
+ * @fd:		Descriptor (ours, in the state)
+ * @data:	Unused
+ * @events:	epoll events
+ * @now:	Unused
+ */
+static void tap_on_fd(struct passt_mod *m, uint8_t type, int fd,
+		      uint32_t data, uint32_t events,
+		      const struct timespec *now)
+{
+	struct tap_state *s = passt_priv(m);
+
+	(void)data;
+	(void)now;
+
+	if (type == TAP_FD_TAP && fd == s->fd)
+		tap_read(m, events);
+	else if (type == TAP_FD_CHILD && fd == s->pidfd)
+		tap_child(m);
+}
+
+/**
+ * tap_drop() - Count frames that won't reach the guest, say so (limited)
+ * @m:		This module
+ * @n:		How many
+ * @why:	Why, as a phrase
+ */
+static void tap_drop(struct passt_mod *m, size_t n, const char *why)
+{
+	struct tap_state *s = passt_priv(m);
+
+	s->dropped += n;
+	passt_core(m)->log(m, PASST_LOG_DEBUG | PASST_LOG_RATELIMIT,
+			   "%s: %zu frame%s dropped (%llu so far)", why, n,
+			   n == 1 ? "" : "s", s->dropped);
+}
+
+/**
+ * tap_send() - Write frames to the guest, one write() each
+ * @m:		This module
+ * @iov:	Frames, one per iovec
  * @n:		Number of frames
  *
- * Return: 0 (none taken)
+ * Return: frames taken (written, or refused one by one by the tap); the
+ *	   core drops the rest
+ *
+ * #syscalls write
  */
 static int tap_send(struct passt_mod *m, const struct iovec *iov, size_t n)
 {
-	(void)m;
-	(void)iov;
-	(void)n;
-	return 0;
+	struct tap_state *s = passt_priv(m);
+	size_t i = 0;
+
+	if (s->fd < 0)
+		return 0;
+
+	while (i < n) {
+		if (write(s->fd, iov[i].iov_base, iov[i].iov_len) >= 0) {
+			if (s->link_down) {
+				s->link_down = false;
+				passt_core(m)->log(m, PASST_LOG_DEBUG,
+						   "%s: link up again",
+						   s->name);
+			}
+			i++;
+			continue;
+		}
+		switch (errno) {
+		case EINTR:
+			continue;
+		case EAGAIN:
+			tap_drop(m, n - i, "tap queue full");
+			return (int)i;
+		case EIO:
+			s->link_down = true;
+			tap_drop(m, n - i, "guest link down");
+			return (int)i;
+		case EINVAL:
+		case EMSGSIZE:
+			tap_drop(m, 1, "frame refused by the tap");
+			i++;
+			continue;
+		default:
+			tap_gone(m, errno);
+			return (int)i;
+		}
+	}
+	return (int)n;
+}
+
+/**
+ * tap_fini() - Close the tap (the interface goes unless persistent)
+ * @m:		This module
+ *
+ * #syscalls close munmap
+ */
+static void tap_fini(struct passt_mod *m)
+{
+	struct tap_state *s = passt_priv(m);
+
+	if (s->dropped)
+		passt_core(m)->log(m, PASST_LOG_DEBUG, "%llu frames to the "
+				   "guest dropped in all", s->dropped);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	s->pidfd = -1;
+	if (s->pool)
+		munmap(s->pool, TAP_POOL_SIZE);
+	s->pool = NULL;
 }
 
 PASST_MODULE(
 	.name		= "tap",
 	.kind		= PASST_MOD_BACKEND,
-	.summary	= "tap device in a network namespace, like pasta (not built yet)",
+	.summary	= "tap device in a network namespace, like pasta",
 	.priv_size	= sizeof(struct tap_state),
 	.syscalls	= module_syscalls,
 	.config_keys	= tap_keys,
 	.configure	= tap_configure,
 	.init		= tap_init,
+	.fini		= tap_fini,
+	.on_fd		= tap_on_fd,
 	.send		= tap_send,
 );

@@ -8,6 +8,7 @@
 # in its group is one line and exit 1.
 
 . "$(dirname "$0")/lib.sh"
+REBUILD_AFTER=1	# make install relinks $BUILD/passt for its prefix
 
 command -v pkg-config > /dev/null || skip "no pkg-config"
 python3 -c '' 2> /dev/null || skip "no python3"

@@ -7,6 +7,7 @@
 # compiled in follows MODULEDIR; make uninstall takes everything back.
 
 . "$(dirname "$0")/lib.sh"
+REBUILD_AFTER=1	# make install relinks $BUILD/passt for its prefix
 
 mkdir -p "$T/tmp"
 export TMPDIR="$T/tmp"

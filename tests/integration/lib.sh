@@ -34,6 +34,11 @@ cleanup() {
 		ip netns del "$n" 2>/dev/null || true
 	done
 	rm -rf "$T"
+	# A test that installed with another prefix relinked the shared
+	# build's passt with that module directory: put the default back
+	if [ -n "${REBUILD_AFTER:-}" ]; then
+		make -s -C "$TOP" BUILD="$BUILD" all > /dev/null 2>&1 || true
+	fi
 }
 trap cleanup EXIT
 

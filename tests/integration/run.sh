@@ -11,9 +11,9 @@ if [ $# -gt 0 ]; then
 	tests=""
 	for t in "$@"; do tests="$tests $t.sh"; done
 else
-	# run.sh, lib.sh and *_lib.sh are not tests
+	# run.sh, lib.sh, lab.sh and *_lib.sh are not tests
 	tests=$(ls ./*.sh | sed 's|^\./||' |
-		grep -v -e '^run.sh$' -e '^lib.sh$' -e '_lib.sh$')
+		grep -v -e '^run.sh$' -e '^lib.sh$' -e '^lab.sh$' -e '_lib.sh$')
 fi
 
 for t in $tests; do
