@@ -554,6 +554,25 @@ static const char *ops_pif_name(struct passt_mod *m, uint8_t pif)
 }
 
 /**
+ * ops_guest_socket() - A socket in the guest's network namespace
+ * @m:		Module
+ * @domain:	socket(2) domain
+ * @type:	socket(2) type
+ * @protocol:	socket(2) protocol
+ *
+ * Return: socket, -ENOTSUP if the backend has no namespace, or -errno
+ */
+static int ops_guest_socket(struct passt_mod *m, int domain, int type,
+			    int protocol)
+{
+	(void)m;
+	if (!mod_backend || !mod_backend->desc->guest_socket)
+		return -ENOTSUP;
+	return mod_backend->desc->guest_socket(mod_backend, domain, type,
+					       protocol);
+}
+
+/**
  * ops_claimed() - Whether a loaded module takes frames matching a claim
  * @m:		Module
  * @claim:	Claim to look for, exactly
@@ -601,6 +620,7 @@ const struct passt_core_ops core_ops = {
 	.fwd_rule	= ops_fwd_rule,
 	.fwd_lookup	= ops_fwd_lookup,
 	.pif_name	= ops_pif_name,
+	.guest_socket	= ops_guest_socket,
 	.claimed	= ops_claimed,
 	.csum		= csum_unfolded,
 };

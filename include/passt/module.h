@@ -507,6 +507,11 @@ struct passt_netcfg {
  * @fwd_lookup:	Rule forwarding @proto packets arriving on @pif at
  *		@addr:@port: index, or -ENOENT
  * @pif_name:	Name of pif @pif ("tap", "host", "splice"), or NULL
+ * @guest_socket: A new socket (socket(2) arguments) in the guest's own
+ *		network namespace, for the splice path between its loopback
+ *		and the host's: works after the sandbox too, through the
+ *		backend. The caller owns the fd. -ENOTSUP when the backend
+ *		has no namespace (qemu_stream, vhost_user), else -errno
  * @claimed:	Whether a loaded module takes frames matching @claim
  *		exactly (for example: is there a DHCPv6 server, UDP port
  *		547 over IPv6, for router advertisements to announce?)
@@ -571,6 +576,8 @@ struct passt_core_ops {
 	int (*fwd_lookup)(struct passt_mod *m, uint8_t pif, uint8_t proto,
 			  const union passt_inany *addr, uint16_t port);
 	const char *(*pif_name)(struct passt_mod *m, uint8_t pif);
+	int (*guest_socket)(struct passt_mod *m, int domain, int type,
+			    int protocol);
 	bool (*claimed)(struct passt_mod *m, const struct passt_claim *claim);
 
 	uint32_t (*csum)(const void *buf, size_t len, uint32_t init);
@@ -609,6 +616,9 @@ struct passt_core_ops {
  * @on_reset:	The guest went away: drop its flows; may be NULL
  * @send:	Backends only: take @n frames, one per iovec; return how many
  *		were taken (the rest are dropped by the core) or -errno
+ * @guest_socket: Backends only, optional: a socket made in the guest's
+ *		network namespace (see passt_core_ops.guest_socket), or
+ *		-errno; NULL if the guest has no namespace of ours
  */
 struct passt_module {
 	uint32_t abi_major;
@@ -637,6 +647,8 @@ struct passt_module {
 	void (*on_reset)(struct passt_mod *m);
 
 	int (*send)(struct passt_mod *m, const struct iovec *iov, size_t n);
+	int (*guest_socket)(struct passt_mod *m, int domain, int type,
+			    int protocol);
 };
 
 /**

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <arpa/inet.h>
 
 #include "fake_core.h"
@@ -722,6 +723,28 @@ static char *const *fake_core_command(struct passt_mod *m)
 }
 
 /**
+ * fake_core_guest_socket() - guest_socket() service: fake_core.guest_socket
+ * @m:		Module
+ * @domain:	socket(2) domain
+ * @type:	socket(2) type
+ * @protocol:	socket(2) protocol
+ *
+ * Return: a socket made here (in the test's namespace) if the test set
+ *	   fake_core.guest_sockets, else -ENOTSUP
+ */
+static int fake_core_guest_socket(struct passt_mod *m, int domain, int type,
+				  int protocol)
+{
+	int fd;
+
+	(void)m;
+	if (!fake_core.guest_sockets)
+		return -ENOTSUP;
+	fd = socket(domain, type, protocol);
+	return fd < 0 ? -errno : fd;
+}
+
+/**
  * fake_core_claimed() - claimed() service: the test's fake_core.claimed
  * @m:		Module
  * @claim:	Claim asked about
@@ -1068,6 +1091,7 @@ const struct passt_core_ops fake_core_ops = {
 	.guest_reset	= fake_core_guest_reset,
 	.quit		= fake_core_quit,
 	.command	= fake_core_command,
+	.guest_socket	= fake_core_guest_socket,
 	.claimed	= fake_core_claimed,
 	.flow_new	= fake_core_flow_new,
 	.flow_at	= fake_core_flow_at,

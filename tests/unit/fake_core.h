@@ -216,6 +216,7 @@ struct fake_core {
 	char *const *command;		/* what command() returns */
 	const struct passt_claim *claims; /* claimed() looks here */
 	size_t reserve_max;		/* frames_reserve() cap, 0: none */
+	bool guest_sockets;		/* guest_socket() makes local ones */
 	int quit_status;
 	struct timespec now;
 
