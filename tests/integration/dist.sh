@@ -7,6 +7,10 @@
 
 . "$(dirname "$0")/lib.sh"
 
+# Run as a child of make check, make would print "Entering directory"
+# lines into what this test reads: start from a clean make environment
+unset MAKEFLAGS MAKELEVEL MFLAGS
+
 command -v tar > /dev/null || skip "no tar"
 
 make -s -C "$TOP" BUILD="$BUILD" dist DISTDIR="$T" > "$T/make.log" 2>&1 ||
