@@ -42,7 +42,7 @@ SCRIPT
 chmod 755 "$T/dhclient6.script"
 
 # -d: stay in the foreground (killed at the end, by PID); -1: try once
-lab_guest dhclient -6 -d -1 -v -cf "$T/dhclient6.conf" \
+ip netns exec "$LAB_GUEST" dhclient -6 -d -1 -v -cf "$T/dhclient6.conf" \
 	-sf "$T/dhclient6.script" -lf "$T/dhclient6.leases" \
 	-pf "$T/dhclient6.pid" "$LAB_IF" > "$T/dhclient.out" 2>&1 &
 PIDS="$PIDS $!"
