@@ -4,6 +4,9 @@
 # make                 build/passt and build/modules/*.so
 # make check           unit tests (CUnit) and integration tests
 # make lint            gcc and clang with -Werror, cppcheck, clang-tidy
+# make fuzz            libFuzzer harnesses, FUZZ_SECONDS each (default 10)
+# make check SANITIZE=1  everything built with ASan and UBSan, then tested
+# make bench           side by side with pasta, slirp4netns, veth (QUICK=1)
 # make install         PREFIX, DESTDIR, LIBDIR, MODULEDIR, MANDIR honoured
 # make uninstall       the same variables: removes what install wrote
 # make dist            $(BUILD)/passt-VERSION.tar.gz (DISTDIR= elsewhere)
@@ -45,10 +48,16 @@ BASE_CFLAGS	:= -std=gnu11 -O2 -g $(WARN) -D_GNU_SOURCE \
 		   -Iinclude -DVERSION='"$(VERSION)"' \
 		   -DMODULEDIR='"$(MODULEDIR)"'
 
+# SANITIZE=1: core, modules and tests with ASan and UBSan (any report is
+# fatal). Integration tests run the daemon with detect_leaks=0: the leak
+# check at exit stops the world through ptrace-like clone() calls and
+# reads /proc, which the seccomp filter and the empty root forbid (leaks
+# are the unit tests' and the fuzzers' to find, where there is no sandbox)
 ifeq ($(SANITIZE),1)
 BASE_CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer \
 		   -fno-sanitize-recover=undefined -U_FORTIFY_SOURCE
 SAN_LDFLAGS	:= -fsanitize=address,undefined
+SAN_ENV		:= ASAN_OPTIONS=detect_leaks=0$(if $(ASAN_OPTIONS),:$(ASAN_OPTIONS))
 endif
 
 # Modules resolve every symbol at link time, except against a sanitizer
@@ -161,7 +170,7 @@ unit: $(BUILD)/unit $(UNIT_MOD_BINS) $(TEST_MODULE_SOS) all
 	done
 
 integration: all $(TEST_MODULE_SOS)
-	BUILD=$(abspath $(BUILD)) sh tests/integration/run.sh
+	$(SAN_ENV) BUILD=$(abspath $(BUILD)) sh tests/integration/run.sh
 
 check: $(DEPS_STAMP)
 	$(MAKE) unit
@@ -169,6 +178,75 @@ check: $(DEPS_STAMP)
 
 lint: $(DEPS_STAMP)
 	sh scripts/lint.sh
+
+# Fuzzing (tests/fuzz/): libFuzzer harnesses built with clang, ASan and
+# UBSan into $(BUILD)/fuzz, each run for FUZZ_SECONDS from its seed corpus
+# in tests/fuzz/corpus/ (executions per harness in $(BUILD)/fuzz/summary)
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 10
+FUZZ_DIR	:= $(BUILD)/fuzz
+FUZZ_SAN	:= -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS	:= -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude \
+		   -DVERSION='"$(VERSION)"' -DMODULEDIR='"$(MODULEDIR)"' \
+		   -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
+FUZZ_PROTO	:= tcp udp icmp dhcp ndp
+FUZZ_TARGETS	:= $(FUZZ_PROTO:%=frames-%) qemu_stream vhost_user conf \
+		   fwd_spec
+FUZZ_BINS	:= $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+FUZZ_CORE_OBJS	:= $(CORE_LIB_OBJS:$(BUILD)/obj/%=$(FUZZ_DIR)/obj/%)
+FUZZ_FRAME_OBJS	:= $(patsubst %,$(FUZZ_DIR)/obj/core/%.o,frame csum log pcap)
+FUZZ_COMMON	:= $(FUZZ_DIR)/obj/tests/fuzz/fuzz_util.o
+FUZZ_FAKE	:= $(FUZZ_DIR)/obj/tests/unit/fake_core.o
+
+$(FUZZ_DIR)/obj/core/%.o: core/%.c $(BUILD)/gen/core/syscalls.gen.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/gen/core -MMD -MP -c -o $@ $<
+
+$(FUZZ_DIR)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Wno-missing-prototypes -Icore -Itests/unit \
+		-Itests/fuzz -Ibackends/vhost_user -MMD -MP -c -o $@ $<
+
+define fuzz_module_rules
+$(FUZZ_DIR)/obj/$(call mod_dir,$(1))/%.o: $(call mod_dir,$(1))/%.c $(BUILD)/gen/$(1)/syscalls.gen.h
+	@mkdir -p $$(dir $$@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(BUILD)/gen/$(1) -MMD -MP -c -o $$@ $$<
+FUZZ_OBJS_$(1) := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(call mod_srcs,$(1)))
+endef
+$(foreach m,$(FUZZ_PROTO) qemu_stream vhost_user,$(eval $(call fuzz_module_rules,$(m))))
+
+define fuzz_frames_rule
+$(FUZZ_DIR)/frames-$(1): $(FUZZ_DIR)/obj/tests/fuzz/fuzz_frames.o $(FUZZ_COMMON) $(FUZZ_FAKE) $(FUZZ_FRAME_OBJS) $(FUZZ_OBJS_$(1))
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $$@ $$^
+endef
+$(foreach m,$(FUZZ_PROTO),$(eval $(call fuzz_frames_rule,$(m))))
+
+$(FUZZ_DIR)/qemu_stream: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_qemu_stream.o $(FUZZ_COMMON) $(FUZZ_FAKE) $(FUZZ_FRAME_OBJS) $(FUZZ_OBJS_qemu_stream)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+$(FUZZ_DIR)/vhost_user: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_vhost_user.o $(FUZZ_COMMON) $(FUZZ_FAKE) $(FUZZ_FRAME_OBJS) $(FUZZ_OBJS_vhost_user)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+# The config parser exits through die(): --wrap=die makes that a return
+# to the harness (tests/fuzz/fuzz_conf.c)
+$(FUZZ_DIR)/conf: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_conf.o $(FUZZ_COMMON) $(FUZZ_CORE_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -Wl,--wrap=die -o $@ $^ \
+		$(CORE_LIBS)
+
+$(FUZZ_DIR)/fwd_spec: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_fwd_spec.o $(FUZZ_COMMON) $(FUZZ_CORE_OBJS)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^ $(CORE_LIBS)
+
+.PHONY: fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz: $(DEPS_STAMP) $(FUZZ_BINS)
+	FUZZ_DIR=$(abspath $(FUZZ_DIR)) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		sh tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# Side by side with pasta, slirp4netns and veth, as root (bench/run.sh);
+# QUICK=1 for a short run
+bench: all
+	BUILD=$(abspath $(BUILD)) bash bench/run.sh
 
 # Installed files; nothing is written outside $(DESTDIR) and the
 # directories above
@@ -243,4 +321,4 @@ dist:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

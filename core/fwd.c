@@ -911,12 +911,104 @@ static int fwd_listen_family(const struct passt_fwd_rule *r, bool ip4,
 }
 
 /**
+ * fwd_socket() - Make a non-blocking, close-on-exec socket
+ * @mksock:	Makes the socket, or NULL for socket(2)
+ * @opaque:	Passed to @mksock
+ * @af:		Address family
+ * @type:	SOCK_STREAM or SOCK_DGRAM
+ * @proto:	IPPROTO_TCP or IPPROTO_UDP
+ *
+ * Return: socket, or -errno
+ */
+static int fwd_socket(fwd_socket_fn mksock, void *opaque, int af, int type,
+		      int proto)
+{
+	int fd;
+
+	type |= SOCK_NONBLOCK | SOCK_CLOEXEC;
+	if (mksock)
+		return mksock(opaque, af, type, proto);
+	fd = socket(af, type, proto);
+	return fd < 0 ? -errno : fd;
+}
+
+/**
+ * struct fwd_bind - One socket a rule gets for each of its ports
+ * @r:		Rule as bound: the table's, or a copy with a loopback
+ *		address
+ * @af:		AF_INET or AF_INET6
+ * @v6only:	IPV6_V6ONLY value, for AF_INET6
+ * @optional:	Quietly skipped if the address family or address is missing
+ */
+struct fwd_bind {
+	struct passt_fwd_rule r;
+	int af;
+	int v6only;
+	bool optional;
+};
+
+/**
+ * fwd_listen_binds() - Sockets a rule gets per port, and where they bind
+ * @r:		Rule
+ * @pif:	pif the rule is from
+ * @ip4:	IPv4 is enabled
+ * @ip6:	IPv6 is enabled
+ * @b:		Filled with up to two entries
+ *
+ * Rules from the splice pif (the guest namespace's loopback) without an
+ * address listen on 127.0.0.1 and ::1 there, not on every address as the
+ * host's do: what the guest reaches at its own loopback is the host's
+ * loopback, and the guest's other addresses stay its own (a server of the
+ * guest's on its tap address keeps its port). IPv6 may be missing there
+ * (disabled on loopback): ::1 is then skipped if 127.0.0.1 was bound.
+ *
+ * Return: number of entries, 0 if the rule's family is disabled
+ */
+static unsigned int fwd_listen_binds(const struct passt_fwd_rule *r,
+				     uint8_t pif, bool ip4, bool ip6,
+				     struct fwd_bind b[2])
+{
+	if (pif == PASST_PIF_SPLICE && r->any_family) {
+		unsigned int n = 0;
+
+		if (ip4) {
+			struct in_addr lo = { htonl(INADDR_LOOPBACK) };
+
+			b[n].r = *r;
+			b[n].r.any_family = 0;
+			passt_inany_from_v4(&b[n].r.addr, lo);
+			b[n].af = AF_INET;
+			b[n].v6only = 1;
+			b[n].optional = false;
+			n++;
+		}
+		if (ip6) {
+			b[n].r = *r;
+			b[n].r.any_family = 0;
+			b[n].r.addr.a6 = in6addr_loopback;
+			b[n].af = AF_INET6;
+			b[n].v6only = 1;
+			b[n].optional = n > 0;
+			n++;
+		}
+		return n;
+	}
+
+	b[0].r = *r;
+	b[0].af = fwd_listen_family(r, ip4, ip6, &b[0].v6only);
+	b[0].optional = false;
+	return b[0].af == AF_UNSPEC ? 0 : 1;
+}
+
+/**
  * fwd_listen_sock() - Open, bind (and for TCP, listen) one socket
  * @r:		Rule
  * @af:		AF_INET or AF_INET6, from fwd_listen_family()
  * @v6only:	IPV6_V6ONLY value, for AF_INET6
  * @ip4:	IPv4 is enabled (for the fallback if IPv6 is unavailable)
  * @port:	Port
+ * @mksock:	Makes the socket, or NULL for socket(2)
+ * @opaque:	Passed to @mksock
  * @what:	Set on failure to the step that failed, for messages
  *
  * Return: socket, or -errno
@@ -925,6 +1017,7 @@ static int fwd_listen_family(const struct passt_fwd_rule *r, bool ip4,
  */
 static int fwd_listen_sock(const struct passt_fwd_rule *r, int af,
 			   int v6only, bool ip4, uint16_t port,
+			   fwd_socket_fn mksock, void *opaque,
 			   const char **what)
 {
 	int type = r->proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM;
@@ -936,15 +1029,14 @@ static int fwd_listen_sock(const struct passt_fwd_rule *r, int af,
 	int one = 1, fd, ret;
 
 	*what = "open a socket";
-	fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, r->proto);
-	if (fd < 0 && af == AF_INET6 && r->any_family && ip4 &&
-	    errno == EAFNOSUPPORT) {
+	fd = fwd_socket(mksock, opaque, af, type, r->proto);
+	if (fd == -EAFNOSUPPORT && af == AF_INET6 && r->any_family && ip4) {
 		/* IPv6 is disabled in the kernel: IPv4 alone will do */
 		af = AF_INET;
-		fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, r->proto);
+		fd = fwd_socket(mksock, opaque, af, type, r->proto);
 	}
 	if (fd < 0)
-		return -errno;
+		return fd;
 
 	*what = "set socket options";
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
@@ -996,8 +1088,10 @@ fail:
  * @pif:	pif whose rules to open (PASST_PIF_HOST, _SPLICE)
  * @ip4:	IPv4 is enabled
  * @ip6:	IPv6 is enabled
+ * @mksock:	Makes each socket (in another network namespace, say), or
+ *		NULL for socket(2)
  * @cb:		Called with each socket: it owns the socket from then on
- * @opaque:	Passed to @cb
+ * @opaque:	Passed to @mksock and @cb
  * @errbuf:	Buffer for a one-line error message, may be NULL if @errlen
  *		is 0
  * @errlen:	Size of @errbuf
@@ -1006,9 +1100,10 @@ fail:
  * "auto", which a scan opens port by port. A rule without an address gets
  * one dual-stack IPv6 socket (IPv4 alone if IPv6 is disabled), an IPv4
  * address an IPv4 socket and an IPv6 address an IPv6-only one; a rule
- * whose family is disabled gets none. Ports of "all" rules that can't be
- * bound are skipped with a debug line, as passt does, unless not one of
- * them could be bound for a protocol.
+ * whose family is disabled gets none; rules from the splice pif without
+ * an address listen on loopback instead (see fwd_listen_binds()). Ports
+ * of "all" rules that can't be bound are skipped with a debug line, as
+ * passt does, unless not one of them could be bound for a protocol.
  *
  * Return: 0, or -errno; sockets handed to @cb before the error stay with
  *	   the caller
@@ -1016,7 +1111,8 @@ fail:
  * Runs before the sandbox only: no #syscalls line.
  */
 int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
-	       fwd_listen_cb cb, void *opaque, char *errbuf, size_t errlen)
+	       fwd_socket_fn mksock, fwd_listen_cb cb, void *opaque,
+	       char *errbuf, size_t errlen)
 {
 	/* Per protocol (TCP, UDP), for "all" rules: tried, bound, error */
 	unsigned int all_tried[2] = { 0 }, all_bound[2] = { 0 };
@@ -1033,14 +1129,14 @@ int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 		const struct passt_fwd_rule *r = &t->rules[i];
 		const char *proto = r->proto == IPPROTO_TCP ? "tcp" : "udp";
 		bool all = r->flags & PASST_FWD_ALL;
-		unsigned int port;
-		int af, v6only;
+		struct fwd_bind b[2];
+		unsigned int port, nb, j;
 
 		if (r->from != pif || (r->flags & PASST_FWD_AUTO))
 			continue;
-		fwd_listen_where(r, where, sizeof(where));
-		af = fwd_listen_family(r, ip4, ip6, &v6only);
-		if (af == AF_UNSPEC) {
+		nb = fwd_listen_binds(r, pif, ip4, ip6, b);
+		if (!nb) {
+			fwd_listen_where(r, where, sizeof(where));
 			debug("%s ports %u-%u%s: IP version disabled, skipped",
 			      proto, r->first, r->last, where);
 			continue;
@@ -1048,40 +1144,56 @@ int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 		k = r->proto == IPPROTO_TCP ? 0 : 1;
 
 		for (port = r->first; port <= r->last; port++) {
-			const char *what;
-			int fd, rc;
+			for (j = 0; j < nb; j++) {
+				const char *what;
+				int fd, rc;
 
-			fd = fwd_listen_sock(r, af, v6only, ip4, (uint16_t)port,
-					     &what);
-			if (all)
-				all_tried[k]++;
+				fwd_listen_where(&b[j].r, where, sizeof(where));
+				fd = fwd_listen_sock(&b[j].r, b[j].af,
+						     b[j].v6only, ip4,
+						     (uint16_t)port, mksock,
+						     opaque, &what);
+				if (fd < 0 && b[j].optional &&
+				    (fd == -EAFNOSUPPORT ||
+				     fd == -EADDRNOTAVAIL)) {
+					debug("%s port %u%s: skipped: %s",
+					      proto, port, where,
+					      strerror(-fd));
+					continue;
+				}
+				if (all)
+					all_tried[k]++;
 
-			/* Some ports are bound by others: expected, for all */
-			if (fd < 0 && all && !strcmp(what, "bind")) {
-				debug("%s port %u%s: not forwarded: %s",
-				      proto, port, where, strerror(-fd));
-				all_err[k] = fd;
-				continue;
-			}
-			if (fd < 0) {
-				if (errlen)
-					snprintf(errbuf, errlen,
-						 "%s port %u%s: cannot %s: %s",
-						 proto, port, where, what,
-						 strerror(-fd));
-				return fd;
-			}
-			if (all)
-				all_bound[k]++;
+				/* Ports bound by others: expected, for all */
+				if (fd < 0 && all && !strcmp(what, "bind")) {
+					debug("%s port %u%s: not forwarded: %s",
+					      proto, port, where,
+					      strerror(-fd));
+					all_err[k] = fd;
+					continue;
+				}
+				if (fd < 0) {
+					if (errlen)
+						snprintf(errbuf, errlen,
+							 "%s port %u%s: "
+							 "cannot %s: %s",
+							 proto, port, where,
+							 what, strerror(-fd));
+					return fd;
+				}
+				if (all)
+					all_bound[k]++;
 
-			rc = cb(opaque, fd, i, (uint16_t)port);
-			if (rc < 0) {
-				close(fd);
-				if (errlen)
-					snprintf(errbuf, errlen,
-						 "%s port %u%s: %s", proto,
-						 port, where, strerror(-rc));
-				return rc;
+				rc = cb(opaque, fd, i, (uint16_t)port);
+				if (rc < 0) {
+					close(fd);
+					if (errlen)
+						snprintf(errbuf, errlen,
+							 "%s port %u%s: %s",
+							 proto, port, where,
+							 strerror(-rc));
+					return rc;
+				}
 			}
 		}
 	}

@@ -43,7 +43,20 @@ size_t fwd_rule_fmt(const struct passt_fwd_rule *r, char *buf, size_t len);
 typedef int (*fwd_listen_cb)(void *opaque, int fd, unsigned int rule,
 			     uint16_t port);
 
+/**
+ * typedef fwd_socket_fn - Makes the listening sockets, instead of socket(2)
+ * @opaque:	Caller's pointer (the same as fwd_listen_cb's)
+ * @domain:	socket(2) domain
+ * @type:	socket(2) type, with SOCK_NONBLOCK and SOCK_CLOEXEC
+ * @protocol:	socket(2) protocol
+ *
+ * Return: socket, or -errno
+ */
+typedef int (*fwd_socket_fn)(void *opaque, int domain, int type,
+			     int protocol);
+
 int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
-	       fwd_listen_cb cb, void *opaque, char *errbuf, size_t errlen);
+	       fwd_socket_fn mksock, fwd_listen_cb cb, void *opaque,
+	       char *errbuf, size_t errlen);
 
 #endif /* FWD_H */

@@ -3,7 +3,9 @@
  *
  * One line per message, built in a stack buffer and written with a single
  * write(2), so lines from a dying process (assertions under seccomp) still
- * get out whole. Before the daemon detaches, messages go to stderr; after,
+ * get out whole. Control characters in a message (a newline in a config
+ * value, or in anything a guest sent that a message quotes) become '?', so
+ * one message is always one line and nobody can forge another one. Before the daemon detaches, messages go to stderr; after,
  * to the log file if one was given, else to syslog (opened before the
  * sandbox, through a connected datagram socket kept by libc).
  */
@@ -175,6 +177,20 @@ void log_to_stderr(bool on)
 }
 
 /**
+ * log_sanitize() - Replace control characters, so a message stays one line
+ * @buf:	Message
+ * @len:	Its length
+ */
+static void log_sanitize(char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = '?';
+}
+
+/**
  * vlogmsg() - Write one log line
  * @level:	LOG_LVL_* level, possibly or'ed with PASST_LOG_RATELIMIT
  * @prefix:	Prefix such as a module name, or NULL
@@ -214,6 +230,7 @@ void vlogmsg(int level, const char *prefix, const char *fmt, va_list ap)
 		n += r > 0 ? (size_t)r : 0;
 	}
 	n = MIN(n, sizeof(buf) - 2);
+	log_sanitize(buf, n);
 	buf[n++] = '\n';
 	buf[n] = '\0';
 

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,48 @@ static int main_listen_cb(void *opaque, int fd, unsigned int rule,
 }
 
 /**
- * main_check_forward() - Forwarding rules need their protocol module
+ * main_guest_socket() - Make a from = "guest" rule's socket in the guest's
+ *			 namespace, through the backend
+ * @opaque:	Unused
+ * @domain:	socket(2) domain
+ * @type:	socket(2) type
+ * @protocol:	socket(2) protocol
+ *
+ * Return: socket, or -errno
+ */
+static int main_guest_socket(void *opaque, int domain, int type,
+			     int protocol)
+{
+	(void)opaque;
+	return mod_backend->desc->guest_socket(mod_backend, domain, type,
+					       protocol);
+}
+
+/**
+ * main_splice_cb() - Register a from = "guest" rule's listening socket
+ * @opaque:	Unused
+ * @fd:		Socket, in the guest's namespace
+ * @rule:	Rule index
+ * @port:	Port
+ *
+ * Only the tcp module splices: a UDP socket would feed the guest its own
+ * datagrams back, so it is closed (main_check_forward() said so)
+ *
+ * Return: 0, or -errno
+ */
+static int main_splice_cb(void *opaque, int fd, unsigned int rule,
+			  uint16_t port)
+{
+	if (fwd_rule(&conf.fwd, rule)->proto != IPPROTO_TCP) {
+		close(fd);
+		return 0;
+	}
+	return main_listen_cb(opaque, fd, rule, port);
+}
+
+/**
+ * main_check_forward() - Forwarding rules need their protocol module, and
+ *			  from = "guest" ones a backend with a namespace
  * @c:		Configuration
  */
 static void main_check_forward(const struct conf *c)
@@ -88,17 +130,43 @@ static void main_check_forward(const struct conf *c)
 			die("%s: forward: %s rules need the %s module, which "
 			    "is not loaded", c->file ? c->file : "(built-in)",
 			    p, p);
+		if (c->fwd.rules[i].from == PASST_PIF_SPLICE &&
+		    (!mod_backend || !mod_backend->desc->guest_socket))
+			die("%s: forward: from = \"guest\" rules need the tap "
+			    "backend", c->file ? c->file : "(built-in)");
+		if (c->fwd.rules[i].from == PASST_PIF_SPLICE &&
+		    c->fwd.rules[i].proto != IPPROTO_TCP)
+			warn("%s: forward: udp from = \"guest\" rules are not "
+			     "forwarded yet: ignored",
+			     c->file ? c->file : "(built-in)");
 	}
 }
+
+/* The PID file's directory and name, to remove it at exit from inside the
+ * sandbox, where no path leads to it any more
+ */
+static int main_pid_dir = -1;
+static char main_pid_name[NAME_MAX + 1];
 
 /**
  * main_pidfile_open() - Open the PID file before the sandbox
  * @path:	Path, or empty
+ * @c:		Configuration (sandbox and runas user)
+ *
+ * The directory is kept open (O_PATH) for main_pidfile_remove(). Started as
+ * root with the sandbox on, the file is handed to the runas user, who can
+ * then remove it from a sticky directory such as /tmp; elsewhere, that
+ * takes a directory the runas user may write to.
  *
  * Return: fd, or -1 if none
  */
-static int main_pidfile_open(const char *path)
+static int main_pidfile_open(const char *path, const struct conf *c)
 {
+	const char *slash = strrchr(path, '/'), *name;
+	char dir[PATH_MAX];
+	size_t len;
+	uid_t uid;
+	gid_t gid;
 	int fd;
 
 	if (!*path)
@@ -106,7 +174,49 @@ static int main_pidfile_open(const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		die("%s: cannot open PID file: %s", path, strerror(errno));
+
+	if (!geteuid() && c->sandbox &&
+	    !sandbox_resolve_user(*c->runas ? c->runas : NULL, &uid, &gid) &&
+	    fchown(fd, uid, gid))
+		warn("%s: cannot hand the PID file to uid %u: %s", path,
+		     (unsigned int)uid, strerror(errno));
+
+	name = slash ? slash + 1 : path;
+	len = slash ? (size_t)(slash - path) : 0;
+	if (strlen(name) >= sizeof(main_pid_name) || len >= sizeof(dir)) {
+		warn("%s: PID file won't be removed at exit: name too long",
+		     path);
+		return fd;
+	}
+	memcpy(main_pid_name, name, strlen(name) + 1);
+	if (!slash)
+		memcpy(dir, ".", 2);
+	else if (!len)
+		memcpy(dir, "/", 2);
+	else
+		memcpy(dir, path, len);
+	dir[len ? len : 1] = '\0';
+	main_pid_dir = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (main_pid_dir < 0)
+		warn("%s: PID file won't be removed at exit: %s", dir,
+		     strerror(errno));
 	return fd;
+}
+
+/**
+ * main_pidfile_remove() - Remove the PID file at a clean exit, if we may
+ *
+ * #syscalls unlinkat
+ */
+static void main_pidfile_remove(void)
+{
+	if (main_pid_dir < 0)
+		return;
+	if (unlinkat(main_pid_dir, main_pid_name, 0) && errno != ENOENT)
+		debug("PID file %s not removed: %s", main_pid_name,
+		      strerror(errno));
+	close(main_pid_dir);
+	main_pid_dir = -1;
 }
 
 /**
@@ -182,17 +292,24 @@ int main(int argc, char **argv)
 			    strerror(-rc));
 		info("capturing frames to %s", conf.pcap);
 	}
-	pidfile = main_pidfile_open(conf.pidfile);
+	pidfile = main_pidfile_open(conf.pidfile, &conf);
 
 	modload_init();
 	{
 		char e[256];
 
 		rc = fwd_listen(&conf.fwd, PASST_PIF_HOST, conf.net.ip4.enable,
-				conf.net.ip6.enable, main_listen_cb, NULL,
+				conf.net.ip6.enable, NULL, main_listen_cb, NULL,
 				e, sizeof(e));
 		if (rc)
 			die("forward: %s", e);
+		/* The guest's side of the splice path, in its namespace */
+		rc = fwd_listen(&conf.fwd, PASST_PIF_SPLICE,
+				conf.net.ip4.enable, conf.net.ip6.enable,
+				main_guest_socket, main_splice_cb, NULL,
+				e, sizeof(e));
+		if (rc)
+			die("forward: from = \"guest\": %s", e);
 	}
 
 	if (!conf.foreground)
@@ -219,5 +336,6 @@ int main(int argc, char **argv)
 	     conf.n_modules);
 	rc = loop_run();
 	modload_fini();
+	main_pidfile_remove();
 	return rc;
 }

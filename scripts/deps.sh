@@ -10,7 +10,7 @@ set -eu
 PKGS="make gcc clang clang-tidy cppcheck pkg-config libconfig-dev
       libseccomp-dev libcunit1-dev iproute2 python3 tcpdump busybox
       udhcpc isc-dhcp-client iperf3 procps qemu-system-x86 strace
-      groff-base xz-utils"
+      groff-base xz-utils valgrind libclang-rt-dev"
 
 missing=""
 for p in $PKGS; do

@@ -36,6 +36,9 @@ for f in $SRCS; do
 	modules/*|backends/*)
 		m=$(basename "$(dirname "$f")")
 		inc="-Iinclude -I$LINT/gcc/gen/$m" ;;
+	tests/fuzz/*)
+		inc="-Iinclude -Icore -Itests/unit -Ibackends/vhost_user"
+		inc="$inc -I$LINT/gcc/gen/core" ;;
 	tests/unit/modules/*)
 		m=$(basename "$f" _test.c)
 		inc="-Iinclude -Itests/unit -Imodules/$m -Ibackends/$m"

@@ -56,6 +56,22 @@
  * nothing but the frames in between. A frame the tap refuses alone (EINVAL,
  * EMSGSIZE: longer than the interface allows) is dropped the same way.
  *
+ * Sockets in the namespace (the splice path)
+ * ------------------------------------------
+ * Connections between the guest namespace's loopback and the host's are
+ * joined socket to socket (the tcp module splices them), which takes a
+ * socket on each side: listening sockets of from = "guest" forwarding
+ * rules at start-up, and one socket per connection from the host's
+ * loopback to the guest's later on, inside the sandbox. guest_socket()
+ * hands them out: right after attaching, a small helper process is forked
+ * into the target namespace, sandboxed on its own (nobody, no
+ * capabilities, a seccomp filter allowing little more than socket() and
+ * passing descriptors), and it makes sockets on request, passed back over
+ * a UNIX socket pair; the daemon waits TAP_SOCK_WAIT_MS at most for one,
+ * the only time this backend blocks (tap_sock.c). The helper exits with
+ * the daemon. A helper that can't start is an init() failure, like a tap
+ * that can't be attached.
+ *
  * When the tap goes away
  * ----------------------
  * The tap holds a reference to its namespace: 'ip netns del' only removes
@@ -74,7 +90,9 @@
  * 'passt [OPTIONS] -- COMMAND [ARG...]' runs COMMAND in a new network
  * namespace (and a new user namespace, owned by the command, when the
  * daemon isn't root), with the tap attached and configured before COMMAND
- * starts. The core forces foreground mode. The command's exit is watched
+ * starts: it is held until start(), when the daemon is ready, so that the
+ * forwarding table's listening sockets, its namespace's among them, are
+ * there too. The core forces foreground mode. The command's exit is watched
  * through a pidfd; its exit status, or 128 plus the number of the signal
  * that ended it, becomes the daemon's.
  */
@@ -179,6 +197,8 @@ static int tap_configure(struct passt_mod *m,
 
 	s->fd = -1;
 	s->pidfd = -1;
+	s->go = -1;
+	s->sock_fd = -1;
 
 	s->config_net = false;
 	rc = core->cfg_bool(m, "config_net", &s->config_net);
@@ -248,24 +268,29 @@ static int tap_attach(struct passt_mod *m, char *const *argv)
 	job.net = core->net(m);
 	job.config_net = s->config_net || argv;
 	rc = tap_ns_run(&job);
+	/* While the namespace files are open: the helper joins it too */
+	if (!rc) {
+		rc = tap_sock_start(&job, &s->sock_fd, job.what,
+				    sizeof(job.what));
+		if (rc) {
+			close(job.fd);
+			job.fd = -1;
+		}
+	}
 
 	close(job.netfd);
 	if (job.userfd >= 0)
 		close(job.userfd);
 
-	if (argv) {
-		int r = tap_ns_release(go, s->child, s->pidfd, !rc);
-
-		if (rc || r) {
-			s->pidfd = -1;
-			s->child = 0;
-		}
-		if (!rc && r) {
-			core->log(m, PASST_LOG_ERR, "cannot start the "
-				  "command: %s", strerror(-r));
-			close(job.fd);
-			return r;
-		}
+	if (argv && rc) {
+		tap_ns_release(go, s->child, s->pidfd, false);
+		s->pidfd = -1;
+		s->child = 0;
+	} else if (argv) {
+		/* Held until start(): listening sockets the core opens after
+		 * init() (from = "guest" rules) are there when it runs
+		 */
+		s->go = go;
 	}
 	if (rc) {
 		core->log(m, PASST_LOG_ERR, "%s", job.what);
@@ -338,13 +363,48 @@ fail:
 		close(s->fd);
 		s->fd = -1;
 	}
-	/* A command already running keeps its PDEATHSIG: it ends with us */
+	/* A command waiting to start exits when its pipe closes */
+	if (s->go >= 0) {
+		close(s->go);
+		s->go = -1;
+	}
 	if (s->pidfd >= 0) {
 		close(s->pidfd);
 		s->pidfd = -1;
 	}
+	tap_sock_stop(s);
 	munmap(s->pool, TAP_POOL_SIZE);
 	s->pool = NULL;
+	return rc;
+}
+
+/**
+ * tap_start() - Inside the sandbox, ready: let the command run
+ * @m:		This module
+ *
+ * Return: 0, or -errno if it can't be told (the core then exits, and the
+ *	   command with it, at the end of its pipe)
+ *
+ * #syscalls write close
+ */
+static int tap_start(struct passt_mod *m)
+{
+	struct tap_state *s = passt_priv(m);
+	ssize_t n;
+	int rc = 0;
+
+	if (s->go < 0)
+		return 0;
+	do
+		n = write(s->go, "1", 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		rc = n < 0 ? -errno : -EIO;
+	close(s->go);
+	s->go = -1;
+	if (rc)
+		passt_core(m)->log(m, PASST_LOG_ERR, "cannot start the "
+				   "command: %s", strerror(-rc));
 	return rc;
 }
 
@@ -549,7 +609,8 @@ static int tap_send(struct passt_mod *m, const struct iovec *iov, size_t n)
 }
 
 /**
- * tap_fini() - Close the tap (the interface goes unless persistent)
+ * tap_fini() - Close the tap (the interface goes unless persistent) and the
+ *		socket helper's pair (it exits)
  * @m:		This module
  *
  * #syscalls close munmap
@@ -567,6 +628,10 @@ static void tap_fini(struct passt_mod *m)
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	s->pidfd = -1;
+	if (s->go >= 0)
+		close(s->go);
+	s->go = -1;
+	tap_sock_stop(s);
 	if (s->pool)
 		munmap(s->pool, TAP_POOL_SIZE);
 	s->pool = NULL;
@@ -581,7 +646,9 @@ PASST_MODULE(
 	.config_keys	= tap_keys,
 	.configure	= tap_configure,
 	.init		= tap_init,
+	.start		= tap_start,
 	.fini		= tap_fini,
 	.on_fd		= tap_on_fd,
 	.send		= tap_send,
+	.guest_socket	= tap_sock_get,
 );

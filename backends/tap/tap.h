@@ -15,6 +15,7 @@
 #define TAP_SLOT	((TAP_FRAME_MAX + 63) & ~63)	/* slot stride */
 #define TAP_POOL_SIZE	((size_t)TAP_BATCH * TAP_SLOT)
 #define TAP_ERR_MAX	320			/* bytes of a failure's text */
+#define TAP_SOCK_WAIT_MS 100			/* for the socket helper */
 
 /* Kinds of file descriptor this module watches (on_fd() @type) */
 #define TAP_FD_TAP	1			/* the tap queue */
@@ -29,10 +30,13 @@
  * @ifname:	Interface to create or attach
  * @fd:		Tap queue, non-blocking, or -1
  * @pidfd:	pidfd of the command run in its own namespace, or -1
+ * @go:		Pipe that lets the command run, until start(), or -1
  * @child:	PID of that command, or 0
  * @ifindex:	Index of the interface in its namespace
  * @name:	Its name, as the kernel gave it
  * @link_down:	Writes fail with EIO: the guest took its link down
+ * @sock_fd:	Our end of the socket helper's pair, or -1 (tap_sock.c)
+ * @sock_id:	Number of the last request to the socket helper
  * @pool:	TAP_BATCH slots of TAP_SLOT bytes for frames read
  * @dropped:	Frames towards the guest dropped because the queue was full
  * @frames:	Descriptors of the batch being read
@@ -46,10 +50,13 @@ struct tap_state {
 
 	int fd;
 	int pidfd;
+	int go;
 	pid_t child;
 	unsigned int ifindex;
 	char name[PASST_IFNAME_MAX];
 	bool link_down;
+	int sock_fd;
+	uint32_t sock_id;
 	uint8_t *pool;
 	unsigned long long dropped;
 	struct passt_frame frames[TAP_BATCH];
@@ -94,6 +101,16 @@ int tap_ns_spawn(char *const *argv, pid_t *pid, int *pidfd, int *go,
 		 int *netfd, char *what, size_t size);
 int tap_ns_release(int go, pid_t pid, int pidfd, bool ok);
 int tap_ns_status(int pidfd, int *status);
+
+/* tap_sock.c: the helper making sockets in the guest's namespace */
+bool tap_sock_req_ok(int domain, int type);
+int tap_sock_filter(void);
+void tap_sock_serve(int sock);
+void tap_sock_exit(int status);
+int tap_sock_start(const struct tap_ns_job *job, int *fd, char *what,
+		   size_t size);
+int tap_sock_get(struct passt_mod *m, int domain, int type, int protocol);
+void tap_sock_stop(struct tap_state *s);
 
 /* tap_netlink.c: link, addresses and routes, from inside the namespace */
 int tap_netlink_setup(struct tap_ns_job *job);

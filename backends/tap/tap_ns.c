@@ -22,7 +22,8 @@
  * otherwise (not root): the child owns it, not the daemon, so the daemon's
  * sandbox later switches to its runas user as usual. The child reports on
  * one pipe that its namespaces exist, then waits on another until the tap
- * is attached and configured, so the command starts with its network up.
+ * is attached and configured and the daemon is ready (the backend's
+ * start()), so the command starts with its network up.
  * A pidfd tells the event loop when it exits; waitid(P_PIDFD) reads its
  * status. It also gets SIGTERM if the daemon dies first (PR_SET_PDEATHSIG):
  * its network would be gone anyway.
@@ -427,7 +428,7 @@ static void tap_ns_reap(pid_t pid, int go, int pidfd)
  * @argv:	Command and arguments
  * @pid:	Set to the child's PID
  * @pidfd:	Set to its pidfd
- * @go:		Set to the pipe that releases it (tap_ns_release())
+ * @go:		Set to the pipe that releases it: one byte, or EOF to end it
  * @netfd:	Set to its network namespace
  * @what:	Set to a complete message on failure
  * @size:	Size of @what

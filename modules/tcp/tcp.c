@@ -26,7 +26,34 @@
  *   (PASST_FD_LISTEN); each accepted connection becomes a SYN to the guest
  *   at the rule's target port, from the peer's address. Loopback peers, and
  *   peers using the guest's own address (the host's, by default), appear
- *   as map_host_loopback (the gateway), as passt does.
+ *   as map_host_loopback (the gateway), as passt does, unless the splice
+ *   path takes them (below).
+ *
+ * The splice path (tcp_splice.c)
+ * ------------------------------
+ * With the tap backend the guest is a network namespace of the same
+ * kernel, and loopback to loopback needs no frames at all: two sockets
+ * are joined, and data moves between them through a pair of pipes with
+ * splice(2), never copied to user space, as pasta does.
+ * - from = "guest" rules: the core opens their listening sockets on the
+ *   guest namespace's loopback (PASST_PIF_SPLICE, made there through the
+ *   backend); each connection accepted there is joined to a new one to the
+ *   host's loopback (127.0.0.1 or ::1, as the guest used) at the target
+ *   port.
+ * - Connections from the host's loopback to a from = "host" rule's port
+ *   are joined to a socket made in the guest's namespace (the core's
+ *   guest_socket()) and connected to the guest's loopback at the target
+ *   port: the guest sees them from 127.0.0.1 (or ::1), and a guest server
+ *   bound to its tap address only doesn't see them at all, as with pasta.
+ *   Where guest_socket() says -ENOTSUP (qemu_stream, vhost_user: the
+ *   guest has no namespace of ours) they go the frame way, from the
+ *   gateway address, as above.
+ * A spliced connection is a flow of type TCP_FLOW_SPLICE, state SPLICE,
+ * its sides on the splice and host pifs; it has no sequence numbers,
+ * windows or retransmissions (the kernel does all that on both sockets),
+ * only a connect() timeout, half-closes passed on with shutdown(), resets
+ * passed on as resets, and the inactivity sweep below. It survives the
+ * guest's link going away, which it never used.
  *
  * Data path (tcp_data.c)
  * ----------------------
@@ -100,10 +127,8 @@
  * - No SACK, no timestamps, no urgent data (URG is ignored, as RFC 6093
  *   recommends new code to), no simultaneous open, no TCP Fast Open. The
  *   guest is never sent SACK-permitted, so it needn't keep SACK state.
- * - Not there yet: the splice path. Connections between the guest's and
- *   the host's loopback through PASST_PIF_SPLICE (two sockets and
- *   splice(2), no frames at all) are not built: rules from the splice pif
- *   are not handled, and guest-side loopback forwarding does not work.
+ * - Spliced connections take two pipes each (the kernel's memory, within
+ *   the user's pipe quota, not ours), made when the connection is.
  * - IPv6 link-local destinations outside the gateway need an interface:
  *   ipv6.outbound_interface's, if set; without one they are refused.
  *
@@ -120,6 +145,7 @@
 #include <net/if.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <passt/module.h>
@@ -128,7 +154,7 @@
 #include "syscalls.gen.h"
 
 const char *const tcp_state_names[TCP_S_NUM] = {
-	"FREE", "CONNECTING", "SYN_RCVD", "SYN_SENT", "ESTABLISHED",
+	"FREE", "CONNECTING", "SYN_RCVD", "SYN_SENT", "ESTABLISHED", "SPLICE",
 };
 static_assert(sizeof(tcp_state_names) / sizeof(tcp_state_names[0]) ==
 	      TCP_S_NUM, "a name for every state");
@@ -230,6 +256,26 @@ static bool tcp_peek_off_works(void)
 }
 
 /**
+ * tcp_nofile_raise() - Raise the descriptor limit as far as we may
+ * @m:		This module
+ *
+ * A spliced connection takes six descriptors (two sockets, two pipes), and
+ * a soft limit of 1024 would stop them at about 170: the hard limit is
+ * ours to take, before the sandbox.
+ */
+static void tcp_nofile_raise(struct passt_mod *m)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		passt_core(m)->log(m, PASST_LOG_DEBUG, "cannot raise the "
+				   "descriptor limit: %s", strerror(errno));
+}
+
+/**
  * tcp_init() - Allocate connection state for the whole flow table
  * @m:		This module
  *
@@ -249,8 +295,9 @@ static int tcp_init(struct passt_mod *m)
 	 * slots cost no memory, and a zero slot is TCP_S_FREE
 	 */
 	s->conn = calloc(s->conn_max, sizeof(*s->conn));
+	s->spl = calloc(s->conn_max, sizeof(*s->spl));
 	s->pending = calloc(2 * (size_t)s->conn_max, sizeof(*s->pending));
-	if (!s->conn || !s->pending)
+	if (!s->conn || !s->spl || !s->pending)
 		goto nomem;
 
 	if (getrandom(s->isn_key, sizeof(s->isn_key), 0) !=
@@ -258,8 +305,10 @@ static int tcp_init(struct passt_mod *m)
 		core->log(m, PASST_LOG_ERR, "no random bytes for sequence "
 			  "numbers: %s", strerror(errno));
 		free(s->conn);
+		free(s->spl);
 		free(s->pending);
 		s->conn = NULL;
+		s->spl = NULL;
 		s->pending = NULL;
 		return -EIO;
 	}
@@ -275,6 +324,8 @@ static int tcp_init(struct passt_mod *m)
 	if (*net->ip6.outbound_if)
 		s->ll_ifindex = if_nametoindex(net->ip6.outbound_if);
 
+	tcp_nofile_raise(m);
+
 	s->wb.idx = TCP_NONE;
 	tcp_timer_init(s, core->now(m));
 	now = tcp_ms(core->now(m));
@@ -284,8 +335,10 @@ static int tcp_init(struct passt_mod *m)
 
 nomem:
 	free(s->conn);
+	free(s->spl);
 	free(s->pending);
 	s->conn = NULL;
+	s->spl = NULL;
 	s->pending = NULL;
 	return -ENOMEM;
 }
@@ -301,13 +354,19 @@ static void tcp_fini(struct passt_mod *m)
 	struct tcp_state *s = passt_priv(m);
 	unsigned int i;
 
-	for (i = 0; s->conn && i < s->conn_hi; i++)
-		if (s->conn[i].state != TCP_S_FREE && s->conn[i].sock >= 0)
+	for (i = 0; s->conn && i < s->conn_hi; i++) {
+		if (s->conn[i].state == TCP_S_SPLICE)
+			tcp_splice_fini(s, &s->conn[i]);
+		else if (s->conn[i].state != TCP_S_FREE &&
+			 s->conn[i].sock >= 0)
 			close(s->conn[i].sock);
+	}
 	free(s->conn);
+	free(s->spl);
 	free(s->pending);
 	free(s->discard_buf);
 	s->conn = NULL;
+	s->spl = NULL;
 	s->pending = NULL;
 	s->discard_buf = NULL;
 }
@@ -378,7 +437,7 @@ static void tcp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 /**
  * tcp_on_fd() - Event on a listening or a connection's socket
  * @m:		This module
- * @type:	PASST_FD_LISTEN or TCP_FD_SOCK
+ * @type:	PASST_FD_LISTEN, TCP_FD_SOCK, TCP_FD_SPLICE0 or TCP_FD_SPLICE1
  * @fd:		Socket
  * @data:	Forwarding reference, or connection index
  * @events:	EPOLL* events
@@ -393,6 +452,10 @@ static void tcp_on_fd(struct passt_mod *m, uint8_t type, int fd,
 
 	if (type == PASST_FD_LISTEN) {
 		tcp_conn_from_host(m, fd, data, now);
+		return;
+	}
+	if (type == TCP_FD_SPLICE0 || type == TCP_FD_SPLICE1) {
+		tcp_splice_on_fd(m, type == TCP_FD_SPLICE1, fd, data, events);
 		return;
 	}
 	if (type != TCP_FD_SOCK)
@@ -433,6 +496,11 @@ static void tcp_on_defer(struct passt_mod *m, const struct timespec *now)
 		if (!c || !(c->flags & TCP_F_PENDING))
 			continue;
 		c->flags &= ~TCP_F_PENDING;
+
+		if (c->state == TCP_S_SPLICE) {
+			tcp_splice_resume(m, c);
+			continue;
+		}
 
 		if (c->state == TCP_S_ESTABLISHED) {
 			if (c->flags & TCP_F_REWIND)
@@ -475,19 +543,30 @@ static void tcp_on_timer(struct passt_mod *m, const struct timespec *now)
 /**
  * tcp_on_reset() - The guest went away: reset every connection's host side
  * @m:		This module
+ *
+ * Spliced connections stay: they never went through the guest's link.
  */
 static void tcp_on_reset(struct passt_mod *m)
 {
 	struct tcp_state *s = passt_priv(m);
-	unsigned int i;
+	unsigned int i, n = 0;
 
 	s->wb.idx = TCP_NONE;
 	s->wb.n = s->wb.len = 0;
 	s->wb.fin = false;
 	for (i = 0; i < s->conn_hi; i++)
-		if (s->conn[i].state != TCP_S_FREE)
+		if (s->conn[i].state != TCP_S_FREE &&
+		    s->conn[i].state != TCP_S_SPLICE)
 			tcp_conn_rst(m, &s->conn[i], false, true);
-	s->n_pending = 0;
+
+	/* What is still pending is spliced work, and stays on the list */
+	for (i = 0; i < s->n_pending; i++) {
+		const struct tcp_conn *c = tcp_conn_at(s, s->pending[i]);
+
+		if (c && (c->flags & TCP_F_PENDING))
+			s->pending[n++] = s->pending[i];
+	}
+	s->n_pending = n;
 }
 
 PASST_MODULE(

@@ -9,12 +9,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <passt/module.h>
 
 #define TCP_FD_SOCK		1	/* fd type: a connection's host socket */
+#define TCP_FD_SPLICE0		2	/* fd type: spliced, accepted side */
+#define TCP_FD_SPLICE1		3	/* fd type: spliced, connected side */
 #define TCP_FLOW_CONN		1	/* flow type tag */
+#define TCP_FLOW_SPLICE		2	/* flow type tag: spliced connection */
 #define TCP_NONE		UINT32_MAX	/* no connection (list links) */
 
 #define TCP_HLEN		20	/* TCP header without options */
@@ -52,6 +56,9 @@
 #define TCP_TICK_MS		10
 #define TCP_DISCARD_MAX		(4UL << 20)	/* no SO_PEEK_OFF: in flight */
 
+#define TCP_SPLICE_PIPE		(256 << 10)	/* pipe size asked for */
+#define TCP_SPLICE_ROUNDS	16	/* pipefuls per direction per event */
+
 /**
  * enum tcp_conn_state - Where a connection is in its life
  * @TCP_S_FREE:		Slot unused
@@ -59,6 +66,8 @@
  * @TCP_S_SYN_RCVD:	Host connected, SYN-ACK sent, guest's ACK awaited
  * @TCP_S_SYN_SENT:	Accepted on the host, SYN sent to the guest
  * @TCP_S_ESTABLISHED:	Both sides open; half-closes are in the flags
+ * @TCP_S_SPLICE:	Two sockets joined by splice(2) (tcp_splice.c): the
+ *			rest is in struct tcp_splice
  * @TCP_S_NUM:		Number of states
  */
 enum tcp_conn_state {
@@ -67,6 +76,7 @@ enum tcp_conn_state {
 	TCP_S_SYN_RCVD,
 	TCP_S_SYN_SENT,
 	TCP_S_ESTABLISHED,
+	TCP_S_SPLICE,
 	TCP_S_NUM
 };
 
@@ -153,6 +163,30 @@ struct tcp_conn {
 	uint8_t tmpl[PASST_IP6_HLEN + TCP_HLEN];
 };
 
+/* Splice flags, struct tcp_splice; direction @d carries side @d's data */
+#define TCP_SPL_CONNECTING	(1U << 0)	/* side 1: connect() pending */
+#define TCP_SPL_EOF(d)		(1U << (1 + (d)))  /* side @d read to EOF */
+#define TCP_SPL_SHUT(d)		(1U << (3 + (d)))  /* ...passed on: other
+						    * side shut for writing */
+#define TCP_SPL_BLOCKED(d)	(1U << (5 + (d)))  /* other side full:
+						    * waiting for EPOLLOUT */
+
+/**
+ * struct tcp_splice - A spliced connection, indexed like its flow
+ * @sock:	Side 0, the accepted socket, and side 1, the one we connect
+ * @pipe:	pipe[d] carries side d's data: [0] read end, [1] write end
+ * @in_pipe:	Bytes waiting in each pipe
+ * @pipe_size:	Capacity of the smaller pipe, bytes
+ * @flags:	TCP_SPL_*
+ */
+struct tcp_splice {
+	int sock[2];
+	int pipe[2][2];
+	uint32_t in_pipe[2];
+	uint32_t pipe_size;
+	uint32_t flags;
+};
+
 /**
  * struct tcp_seg - A guest segment, checked and parsed
  * @v6:		IPv6
@@ -221,6 +255,7 @@ struct tcp_wheel {
  * @keepalive_interval:	Seconds of guest silence before a keepalive
  * @inactivity_timeout:	Seconds of silence before a connection is reset
  * @conn:		Connections, indexed by flow, @conn_max of them
+ * @spl:		Splice state of spliced ones, indexed the same way
  * @conn_max:		Capacity (the flow table's)
  * @conn_hi:		One past the highest slot ever used
  * @conn_n:		Connections open
@@ -243,6 +278,7 @@ struct tcp_state {
 	long long keepalive_interval;
 	long long inactivity_timeout;
 	struct tcp_conn *conn;
+	struct tcp_splice *spl;
 	unsigned int conn_max;
 	unsigned int conn_hi;
 	unsigned int conn_n;
@@ -365,6 +401,8 @@ int tcp_frame_rst_reply(struct passt_mod *m, const struct tcp_seg *seg);
 
 /* tcp_conn.c */
 struct tcp_conn *tcp_conn_at(struct tcp_state *s, uint32_t idx);
+struct tcp_conn *tcp_conn_slot(struct tcp_state *s, uint32_t idx, bool v6,
+			       enum tcp_conn_state state);
 void tcp_conn_from_guest(struct passt_mod *m, const struct tcp_seg *seg,
 			 const struct timespec *now);
 void tcp_conn_from_host(struct passt_mod *m, int fd, uint32_t ref,
@@ -387,6 +425,19 @@ void tcp_data_rewind(struct passt_mod *m, struct tcp_conn *c);
 void tcp_data_to_guest(struct passt_mod *m, struct tcp_conn *c);
 void tcp_data_sock_event(struct passt_mod *m, struct tcp_conn *c,
 			 uint32_t events);
+
+/* tcp_splice.c */
+bool tcp_splice_loopback(const union passt_inany *a);
+int tcp_splice_accepted(struct passt_mod *m, const struct passt_fwd_rule *r,
+			uint16_t port, int fd,
+			const struct sockaddr_storage *sa);
+void tcp_splice_reject(int fd);
+void tcp_splice_on_fd(struct passt_mod *m, unsigned int x, int fd,
+		      uint32_t idx, uint32_t events);
+void tcp_splice_resume(struct passt_mod *m, struct tcp_conn *c);
+void tcp_splice_timeout(struct passt_mod *m, struct tcp_conn *c);
+void tcp_splice_close(struct passt_mod *m, struct tcp_conn *c, bool reset);
+void tcp_splice_fini(struct tcp_state *s, struct tcp_conn *c);
 
 /* tcp_timer.c */
 void tcp_timer_init(struct tcp_state *s, const struct timespec *now);

@@ -54,8 +54,8 @@ struct tcp_conn *tcp_conn_at(struct tcp_state *s, uint32_t idx)
  *
  * Return: connection, zeroed but for the fields every state needs
  */
-static struct tcp_conn *tcp_conn_slot(struct tcp_state *s, uint32_t idx,
-				      bool v6, enum tcp_conn_state state)
+struct tcp_conn *tcp_conn_slot(struct tcp_state *s, uint32_t idx, bool v6,
+			       enum tcp_conn_state state)
 {
 	struct tcp_conn *c = &s->conn[idx];
 
@@ -138,6 +138,10 @@ void tcp_conn_close(struct passt_mod *m, struct tcp_conn *c)
 
 	if (c->state == TCP_S_FREE)
 		return;
+	if (c->state == TCP_S_SPLICE) {
+		tcp_splice_close(m, c, false);
+		return;
+	}
 	tcp_timer_stop(s, c);
 	if (s->wb.idx == idx) {
 		s->wb.idx = TCP_NONE;
@@ -169,6 +173,10 @@ void tcp_conn_rst(struct passt_mod *m, struct tcp_conn *c, bool guest,
 {
 	if (c->state == TCP_S_FREE)
 		return;
+	if (c->state == TCP_S_SPLICE) {		/* no guest, no frames */
+		tcp_splice_close(m, c, true);
+		return;
+	}
 	if (guest && c->state != TCP_S_SYN_SENT)
 		tcp_frame_ctl(m, c, TCP_RST | TCP_ACK, c->snd_nxt);
 	else if (guest)
@@ -717,6 +725,7 @@ static void tcp_conn_accepted(struct passt_mod *m,
 
 	tcp_conn_addr_from_sa(sa, &peer, &pport);
 	memset(&local, 0, sizeof(local));
+	memset(&la, 0, sizeof(la));
 	if (!getsockname(fd, (struct sockaddr *)&la, &lsl))
 		tcp_conn_addr_from_sa(&la, &local, &lport);
 	if (tcp_conn_guest_addrs(core->net(m), &peer, &src, &dst)) {
@@ -775,11 +784,31 @@ static void tcp_conn_accepted(struct passt_mod *m,
 }
 
 /**
+ * tcp_conn_sa_loopback() - Whether a peer's socket address is loopback
+ * @sa:		Socket address (AF_INET or AF_INET6)
+ *
+ * Return: true for 127.0.0.0/8 (also IPv4-mapped) and ::1
+ */
+static bool tcp_conn_sa_loopback(const struct sockaddr_storage *sa)
+{
+	union passt_inany a;
+	uint16_t port;
+
+	tcp_conn_addr_from_sa(sa, &a, &port);
+	return tcp_splice_loopback(&a);
+}
+
+/**
  * tcp_conn_from_host() - Accept connections on a forwarding rule's socket
  * @m:		This module
  * @fd:		Listening socket
  * @ref:	PASST_FWD_REF(rule, port)
  * @now:	Current time
+ *
+ * Connections on a from = "guest" rule's socket (the guest's loopback),
+ * and connections from the host's loopback if the backend can make
+ * sockets in the guest's namespace, are spliced (tcp_splice.c); the rest
+ * become SYNs to the guest.
  *
  * #syscalls accept4 accept
  */
@@ -792,7 +821,7 @@ void tcp_conn_from_host(struct passt_mod *m, int fd, uint32_t ref,
 
 	r = core->fwd_rule(m, PASST_FWD_REF_RULE(ref));
 	for (i = 0; i < TCP_ACCEPT_MAX; i++) {
-		struct sockaddr_storage sa;
+		struct sockaddr_storage sa = { 0 };
 		socklen_t sl = sizeof(sa);
 		int s;
 
@@ -811,6 +840,14 @@ void tcp_conn_from_host(struct passt_mod *m, int fd, uint32_t ref,
 			tcp_conn_abort_fd(s);
 			continue;
 		}
+		if (r->from == PASST_PIF_SPLICE) {
+			tcp_splice_accepted(m, r, PASST_FWD_REF_PORT(ref), s,
+					    &sa);
+			continue;
+		}
+		if (tcp_conn_sa_loopback(&sa) &&
+		    !tcp_splice_accepted(m, r, PASST_FWD_REF_PORT(ref), s, &sa))
+			continue;
 		tcp_conn_accepted(m, r, PASST_FWD_REF_PORT(ref), s, &sa, now);
 	}
 }

@@ -139,6 +139,9 @@ static void tcp_timer_fire(struct passt_mod *m, struct tcp_conn *c)
 				    TCP_SYN : TCP_SYN | TCP_ACK, c->iss);
 		tcp_timer_set(m, c, c->rto);
 		return;
+	case TCP_S_SPLICE:
+		tcp_splice_timeout(m, c);
+		return;
 	case TCP_S_ESTABLISHED:
 		break;
 	default:

@@ -5,7 +5,7 @@
 # Usage: run.sh [TEST...]   (TEST: a script name without .sh)
 
 cd "$(dirname "$0")" || exit 1
-pass=0; failed=""; skipped=0
+pass=0; failed=""; skipped=0; flaky=""
 
 if [ $# -gt 0 ]; then
 	tests=""
@@ -21,6 +21,19 @@ for t in $tests; do
 	start=$(date +%s)
 	out=$(bash "./$t" 2>&1)
 	rc=$?
+	# A test timed on a shared machine may lose a race under load: one
+	# more run, named in the summary, so a real failure still fails
+	if [ $rc != 0 ] && [ $rc != 77 ]; then
+		first=$(echo "$out" | tail -20)
+		out=$(bash "./$t" 2>&1)
+		rc2=$?
+		if [ $rc2 = 0 ]; then
+			flaky="$flaky $name"
+			echo "      first run of $name failed (status $rc):"
+			echo "$first" | sed 's/^/      | /'
+		fi
+		rc=$rc2
+	fi
 	secs=$(( $(date +%s) - start ))
 	case $rc in
 	0)	echo "PASS  $name (${secs}s)"; pass=$((pass + 1)) ;;
@@ -32,5 +45,6 @@ for t in $tests; do
 	esac
 done
 
+[ -n "$flaky" ] && echo "integration: passed only on a second run:$flaky"
 echo "integration: $pass passed, $skipped skipped, $(echo $failed | wc -w) failed"
 [ -z "$failed" ]

@@ -1014,8 +1014,8 @@ static void test_listen(void)
 					     spec, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(tbl.n, 4);
 
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb, &l, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l,
+			err, sizeof(err));
 	if (rc)
 		fprintf(stderr, "\n%s\n", err);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -1032,8 +1032,8 @@ static void test_listen(void)
 	check_sock(l.fd[2], SOCK_DGRAM, AF_INET, p + 2);
 
 	/* Same ports again while those are open: the bind error names one */
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb, &l2, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l2,
+			err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EADDRINUSE);
 	snprintf(want, sizeof(want),
 		 "tcp port %u on 127.0.0.1: cannot bind: %s", p,
@@ -1043,22 +1043,22 @@ static void test_listen(void)
 
 	/* Small buffer: truncated, not overrun */
 	memset(want, 'Z', sizeof(want));
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb, &l2, want,
-			10);
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l2,
+			want, 10);
 	CU_ASSERT_EQUAL(rc, -EADDRINUSE);
 	CU_ASSERT_STRING_EQUAL(want, "tcp port ");
 	CU_ASSERT_EQUAL(want[10], 'Z');
-	CU_ASSERT_EQUAL(fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb,
-				   &l2, NULL, 0), -EADDRINUSE);
+	CU_ASSERT_EQUAL(fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL,
+				   listen_cb, &l2, NULL, 0), -EADDRINUSE);
 
 	/* The other pif */
-	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, listen_cb, &l2,
-			err, sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, NULL, listen_cb,
+			&l2, err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EADDRINUSE);
 	listened_close(&l2);
 
 	/* IPv4 disabled: nothing to open for these rules */
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, false, true, listen_cb, &l2,
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, false, true, NULL, listen_cb, &l2,
 			err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_EQUAL(l2.n, 0);
@@ -1067,8 +1067,8 @@ static void test_listen(void)
 
 	/* Callback refuses the second socket: it's closed, error returned */
 	l.fail_at = 2;
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb, &l, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l,
+			err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EIO);
 	snprintf(want, sizeof(want), "tcp port %u on 127.0.0.1: %s", p + 1,
 		 strerror(EIO));
@@ -1079,8 +1079,8 @@ static void test_listen(void)
 	CU_ASSERT(port_free(p + 1));
 
 	/* The other pif, now free */
-	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, listen_cb, &l, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, NULL, listen_cb, &l,
+			err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_EQUAL_FATAL(l.n, 1);
 	CU_ASSERT_EQUAL(l.rule[0], 0);
@@ -1109,15 +1109,15 @@ static void test_listen_all(void)
 	passt_inany_from_v4(&tbl.rules[0].addr, a4);
 
 	tbl.rules[0].first = tbl.rules[0].last = (uint16_t)(p + 1);
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, listen_cb, &l2, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, NULL, listen_cb, &l2,
+			err, sizeof(err));
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL_FATAL(l2.n, 1);
 
 	tbl.rules[0].first = (uint16_t)p;
 	tbl.rules[0].last = (uint16_t)(p + 2);
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, listen_cb, &l, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, NULL, listen_cb, &l,
+			err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	CU_ASSERT_EQUAL_FATAL(l.n, 2);
@@ -1125,8 +1125,8 @@ static void test_listen_all(void)
 	CU_ASSERT_EQUAL(l.port[1], p + 2);
 
 	/* Every port taken: that is an error even for "all" */
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, listen_cb, &l2, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, NULL, listen_cb, &l2,
+			err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EADDRINUSE);
 	snprintf(want, sizeof(want),
 		 "tcp: 'all': no port could be bound, last error: %s",
@@ -1136,8 +1136,8 @@ static void test_listen_all(void)
 
 	/* Without the flag, the first taken port stops it */
 	tbl.rules[0].flags = 0;
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, listen_cb, &l2, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, false, NULL, listen_cb, &l2,
+			err, sizeof(err));
 	CU_ASSERT_EQUAL(rc, -EADDRINUSE);
 	snprintf(want, sizeof(want),
 		 "tcp port %u on 127.0.0.1: cannot bind: %s", p,
@@ -1164,8 +1164,8 @@ static void test_listen_v6_if(void)
 	snprintf(spec, sizeof(spec), "::1/%u", p);
 	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_UDP, PASST_PIF_HOST,
 					     spec, err, sizeof(err)), 0);
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb, &l, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l,
+			err, sizeof(err));
 	if (rc == -EADDRNOTAVAIL)
 		return;		/* IPv6 without ::1 */
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -1174,8 +1174,8 @@ static void test_listen_v6_if(void)
 
 	/* IPv6 disabled: skipped */
 	listened_close(&l);
-	CU_ASSERT_EQUAL(fwd_listen(&tbl, PASST_PIF_HOST, true, false, listen_cb,
-				   &l, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fwd_listen(&tbl, PASST_PIF_HOST, true, false, NULL,
+				   listen_cb, &l, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(l.n, 0);
 
 	/* Interface: "lo" binds (Linux 5.7 and later let anyone), a missing
@@ -1185,8 +1185,8 @@ static void test_listen_v6_if(void)
 	snprintf(spec, sizeof(spec), "127.0.0.1%%lo/%u", p + 1);
 	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_TCP, PASST_PIF_HOST,
 					     spec, err, sizeof(err)), 0);
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb, &l, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l,
+			err, sizeof(err));
 	if (rc == 0) {
 		CU_ASSERT_EQUAL_FATAL(l.n, 1);
 		check_sock(l.fd[0], SOCK_STREAM, AF_INET, p + 1);
@@ -1199,11 +1199,159 @@ static void test_listen_v6_if(void)
 	snprintf(spec, sizeof(spec), "127.0.0.1%%nosuchif0/%u", p + 1);
 	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_TCP, PASST_PIF_HOST,
 					     spec, err, sizeof(err)), 0);
-	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb, &l, err,
-			sizeof(err));
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l,
+			err, sizeof(err));
 	CU_ASSERT(rc == -ENODEV || rc == -EPERM);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "127.0.0.1%nosuchif0"));
 	CU_ASSERT_EQUAL(l.n, 0);
+}
+
+/**
+ * struct factory - What fwd_listen() asked a socket factory for
+ * @l:		Sockets handed to listen_cb() (first: listen_cb() casts)
+ * @n:		Calls
+ * @domain:	Domain of each call
+ * @type:	Type of each call
+ * @proto:	Protocol of each call
+ * @fail_af:	Fail calls for this family...
+ * @fail_rc:	...with this error
+ */
+struct factory {
+	struct listened l;
+	unsigned int n;
+	int domain[8];
+	int type[8];
+	int proto[8];
+	int fail_af;
+	int fail_rc;
+};
+
+/**
+ * factory_sock() - A socket factory for fwd_listen(), recording calls
+ * @opaque:	struct factory
+ * @domain:	socket(2) domain
+ * @type:	socket(2) type
+ * @protocol:	socket(2) protocol
+ *
+ * Return: socket, or -errno
+ */
+static int factory_sock(void *opaque, int domain, int type, int protocol)
+{
+	struct factory *f = opaque;
+	int fd;
+
+	if (f->n < ARRAY_SIZE(f->domain)) {
+		f->domain[f->n] = domain;
+		f->type[f->n] = type;
+		f->proto[f->n] = protocol;
+	}
+	f->n++;
+	if (domain == f->fail_af)
+		return f->fail_rc;
+	fd = socket(domain, type, protocol);
+	return fd < 0 ? -errno : fd;
+}
+
+static void test_listen_factory(void)
+{
+	unsigned int p = free_ports(2);
+	struct factory f = { 0 };
+	char spec[64], err[256], want[160];
+	int rc;
+
+	/* from = "guest" without an address: 127.0.0.1 and ::1, through
+	 * the factory, one socket each
+	 */
+	memset(&tbl, 0, sizeof(tbl));
+	snprintf(spec, sizeof(spec), "%u", p);
+	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_TCP,
+					     PASST_PIF_SPLICE, spec, err,
+					     sizeof(err)), 0);
+	snprintf(spec, sizeof(spec), "%u", p + 1);
+	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_UDP,
+					     PASST_PIF_SPLICE, spec, err,
+					     sizeof(err)), 0);
+	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, factory_sock,
+			listen_cb, &f, err, sizeof(err));
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(f.n, 4);
+	CU_ASSERT_EQUAL_FATAL(f.l.n, 4);
+	CU_ASSERT_EQUAL(f.domain[0], AF_INET);
+	CU_ASSERT_EQUAL(f.type[0], SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
+	CU_ASSERT_EQUAL(f.proto[0], IPPROTO_TCP);
+	CU_ASSERT_EQUAL(f.domain[1], AF_INET6);
+	CU_ASSERT_EQUAL(f.domain[2], AF_INET);
+	CU_ASSERT_EQUAL(f.type[2], SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC);
+	CU_ASSERT_EQUAL(f.proto[2], IPPROTO_UDP);
+	CU_ASSERT_EQUAL(f.domain[3], AF_INET6);
+	check_sock(f.l.fd[0], SOCK_STREAM, AF_INET, p);
+	check_sock(f.l.fd[1], SOCK_STREAM, AF_INET6, p);
+	check_sock(f.l.fd[2], SOCK_DGRAM, AF_INET, p + 1);
+	check_sock(f.l.fd[3], SOCK_DGRAM, AF_INET6, p + 1);
+	CU_ASSERT_EQUAL(f.l.rule[0], 0);
+	CU_ASSERT_EQUAL(f.l.rule[1], 0);
+	CU_ASSERT_EQUAL(f.l.rule[3], 1);
+	listened_close(&f.l);
+
+	/* The host's rules don't come here */
+	memset(&f, 0, sizeof(f));
+	CU_ASSERT_EQUAL(fwd_listen(&tbl, PASST_PIF_HOST, true, true,
+				   factory_sock, listen_cb, &f, err,
+				   sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f.n, 0);
+
+	/* No IPv6 over there: IPv4 alone */
+	memset(&f, 0, sizeof(f));
+	f.fail_af = AF_INET6;
+	f.fail_rc = -EAFNOSUPPORT;
+	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, factory_sock,
+			listen_cb, &f, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(f.n, 4);
+	CU_ASSERT_EQUAL_FATAL(f.l.n, 2);
+	check_sock(f.l.fd[0], SOCK_STREAM, AF_INET, p);
+	check_sock(f.l.fd[1], SOCK_DGRAM, AF_INET, p + 1);
+	listened_close(&f.l);
+
+	/* ...but not if IPv6 is all there is to forward */
+	memset(&f, 0, sizeof(f));
+	f.fail_af = AF_INET6;
+	f.fail_rc = -EAFNOSUPPORT;
+	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, false, true, factory_sock,
+			listen_cb, &f, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, -EAFNOSUPPORT);
+	snprintf(want, sizeof(want), "tcp port %u on ::1: cannot open a "
+		 "socket: %s", p, strerror(EAFNOSUPPORT));
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_EQUAL(f.l.n, 0);
+
+	/* The factory's error, said as it is */
+	memset(&f, 0, sizeof(f));
+	f.fail_af = AF_INET;
+	f.fail_rc = -ENOTCONN;
+	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, factory_sock,
+			listen_cb, &f, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, -ENOTCONN);
+	snprintf(want, sizeof(want), "tcp port %u on 127.0.0.1: cannot open "
+		 "a socket: %s", p, strerror(ENOTCONN));
+	CU_ASSERT_STRING_EQUAL(err, want);
+	CU_ASSERT_EQUAL(f.n, 1);
+	CU_ASSERT_EQUAL(f.l.n, 0);
+
+	/* An address given is the address used, with the factory too */
+	memset(&tbl, 0, sizeof(tbl));
+	memset(&f, 0, sizeof(f));
+	snprintf(spec, sizeof(spec), "::1/%u", p);
+	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_TCP,
+					     PASST_PIF_SPLICE, spec, err,
+					     sizeof(err)), 0);
+	rc = fwd_listen(&tbl, PASST_PIF_SPLICE, true, true, factory_sock,
+			listen_cb, &f, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(f.n, 1);
+	CU_ASSERT_EQUAL_FATAL(f.l.n, 1);
+	check_sock(f.l.fd[0], SOCK_STREAM, AF_INET6, p);
+	listened_close(&f.l);
 }
 
 /**
@@ -1237,8 +1385,8 @@ static int any_family_child(void)
 				    err, sizeof(err)));
 
 	/* Both families: one dual-stack socket */
-	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb,
-				&l, err, sizeof(err)));
+	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL,
+				listen_cb, &l, err, sizeof(err)));
 	CHILD_CHECK(l.n == 1 && l.port[0] == 40000 && l.rule[0] == 0);
 	sl = sizeof(ss);
 	CHILD_CHECK(!getsockname(l.fd[0], (struct sockaddr *)&ss, &sl));
@@ -1250,8 +1398,8 @@ static int any_family_child(void)
 	listened_close(&l);
 
 	/* IPv6 only */
-	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, false, true, listen_cb,
-				&l, err, sizeof(err)));
+	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, false, true, NULL,
+				listen_cb, &l, err, sizeof(err)));
 	CHILD_CHECK(l.n == 1);
 	sl = sizeof(v);
 	CHILD_CHECK(!getsockopt(l.fd[0], IPPROTO_IPV6, IPV6_V6ONLY, &v, &sl));
@@ -1259,8 +1407,8 @@ static int any_family_child(void)
 	listened_close(&l);
 
 	/* IPv4 only */
-	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, true, false, listen_cb,
-				&l, err, sizeof(err)));
+	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, true, false, NULL,
+				listen_cb, &l, err, sizeof(err)));
 	CHILD_CHECK(l.n == 1);
 	sl = sizeof(ss);
 	CHILD_CHECK(!getsockname(l.fd[0], (struct sockaddr *)&ss, &sl));
@@ -1269,16 +1417,16 @@ static int any_family_child(void)
 	listened_close(&l);
 
 	/* Neither: nothing */
-	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, false, false, listen_cb,
-				&l, err, sizeof(err)));
+	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, false, false, NULL,
+				listen_cb, &l, err, sizeof(err)));
 	CHILD_CHECK(l.n == 0);
 
 	/* Explicit any-IPv6 (::) is IPv6 only, even with IPv4 enabled */
 	memset(&tbl, 0, sizeof(tbl));
 	CHILD_CHECK(!fwd_parse_spec(&tbl, IPPROTO_UDP, PASST_PIF_HOST,
 				    "::/40000", err, sizeof(err)));
-	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, true, true, listen_cb,
-				&l, err, sizeof(err)));
+	CHILD_CHECK(!fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL,
+				listen_cb, &l, err, sizeof(err)));
 	CHILD_CHECK(l.n == 1);
 	sl = sizeof(v);
 	CHILD_CHECK(!getsockopt(l.fd[0], IPPROTO_IPV6, IPV6_V6ONLY, &v, &sl));
@@ -1514,4 +1662,5 @@ UNIT_SUITE(fwd,
 	   { "listen: all", test_listen_all },
 	   { "listen: IPv6 and interfaces", test_listen_v6_if },
 	   { "listen: any address", test_listen_any_family },
+	   { "listen: socket factory, loopback", test_listen_factory },
 	   { "fuzz", test_fuzz })

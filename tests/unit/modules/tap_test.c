@@ -8,6 +8,7 @@
  * The test reaches into the module's state (tap.h) to hand it that socket.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,10 +20,15 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/sockios.h>
 
 #include <CUnit/CUnit.h>
 
@@ -640,6 +646,426 @@ static void test_child_running(void)
 	fake_core_unload(m);
 }
 
+/* ------------------------------------------------------------------ */
+/* The socket helper (tap_sock.c)                                     */
+/* ------------------------------------------------------------------ */
+
+/**
+ * filter_child() - Run a system call under the helper's filter, in a child
+ * @what:	0: socket(AF_INET), 1: socket(AF_INET6), 2: socket(AF_UNIX),
+ *		3: getpid(), 4: open()
+ *
+ * Return: the child's wait status
+ */
+static int filter_child(int what)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	if (!pid) {
+		int fd = -1;
+
+		if (tap_sock_filter())
+			_exit(100);
+		switch (what) {
+		case 0:
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			break;
+		case 1:
+			fd = socket(AF_INET6, SOCK_DGRAM, 0);
+			break;
+		case 2:
+			fd = socket(AF_UNIX, SOCK_STREAM, 0);
+			break;
+		case 3:
+			fd = (int)syscall(SYS_getpid);
+			break;
+		case 4:
+			fd = (int)syscall(SYS_openat, AT_FDCWD, "/dev/null",
+					  O_RDONLY);
+			break;
+		}
+		for (;;)
+			tap_sock_exit(fd >= 0 ? 0 : 1);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static void test_sock_filter(void)
+{
+	int st, i;
+
+	for (i = 0; i < 2; i++) {
+		st = filter_child(i);
+		CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	for (i = 2; i < 5; i++) {
+		st = filter_child(i);
+		CU_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	}
+}
+
+static void test_sock_req_ok(void)
+{
+	CU_ASSERT(tap_sock_req_ok(AF_INET, SOCK_STREAM));
+	CU_ASSERT(tap_sock_req_ok(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK |
+				  SOCK_CLOEXEC));
+	CU_ASSERT_FALSE(tap_sock_req_ok(AF_UNIX, SOCK_STREAM));
+	CU_ASSERT_FALSE(tap_sock_req_ok(AF_NETLINK, SOCK_DGRAM));
+	CU_ASSERT_FALSE(tap_sock_req_ok(AF_INET, SOCK_RAW));
+	CU_ASSERT_FALSE(tap_sock_req_ok(AF_INET, SOCK_STREAM | 0x10000000));
+}
+
+/**
+ * raw_req() - Send a raw request to a helper, read its answer
+ * @fd:		Our end of the pair
+ * @req:	Request bytes
+ * @len:	How many
+ * @rep:	Answer: id, then error
+ * @got:	Set to a socket attached, or -1
+ *
+ * Return: bytes of the answer
+ */
+static ssize_t raw_req(int fd, const void *req, size_t len, int32_t rep[2],
+		       int *got)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = rep, .iov_len = 2 * sizeof(*rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*got = -1;
+	CU_ASSERT_EQUAL(send(fd, req, len, 0), (ssize_t)len);
+	n = recvmsg(fd, &mh, 0);
+	cm = CMSG_FIRSTHDR(&mh);
+	if (n > 0 && cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(got, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+/* The helper's loop, without namespace or filter, in a child */
+static void test_sock_serve(void)
+{
+	int32_t req[4], rep[2];
+	int pr[2], got, type, st;
+	socklen_t sl = sizeof(type);
+	pid_t pid;
+
+	CU_ASSERT_FATAL(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pr));
+	pid = fork();
+	if (!pid) {
+		close(pr[0]);
+		tap_sock_serve(pr[1]);
+		_exit(0);
+	}
+	close(pr[1]);
+
+	req[0] = 7, req[1] = AF_INET6, req[2] = SOCK_DGRAM, req[3] = 0;
+	CU_ASSERT_EQUAL(raw_req(pr[0], req, sizeof(req), rep, &got), 8);
+	CU_ASSERT_EQUAL(rep[0], 7);
+	CU_ASSERT_EQUAL(rep[1], 0);
+	CU_ASSERT_FATAL(got >= 0);
+	CU_ASSERT_EQUAL(getsockopt(got, SOL_SOCKET, SO_TYPE, &type, &sl), 0);
+	CU_ASSERT_EQUAL(type, SOCK_DGRAM);
+	sl = sizeof(type);
+	CU_ASSERT_EQUAL(getsockopt(got, SOL_SOCKET, SO_DOMAIN, &type, &sl), 0);
+	CU_ASSERT_EQUAL(type, AF_INET6);
+	close(got);
+
+	/* Anything but TCP or UDP over IP: refused */
+	req[0] = 8, req[1] = AF_UNIX, req[2] = SOCK_STREAM;
+	CU_ASSERT_EQUAL(raw_req(pr[0], req, sizeof(req), rep, &got), 8);
+	CU_ASSERT_EQUAL(rep[0], 8);
+	CU_ASSERT_EQUAL(rep[1], -EINVAL);
+	CU_ASSERT_EQUAL(got, -1);
+	req[0] = 9, req[1] = AF_INET, req[2] = SOCK_RAW, req[3] = 1;
+	CU_ASSERT_EQUAL(raw_req(pr[0], req, sizeof(req), rep, &got), 8);
+	CU_ASSERT_EQUAL(rep[1], -EINVAL);
+	CU_ASSERT_EQUAL(got, -1);
+	/* socket() itself refusing: its errno */
+	req[0] = 10, req[1] = AF_INET, req[2] = SOCK_STREAM, req[3] = 17;
+	CU_ASSERT_EQUAL(raw_req(pr[0], req, sizeof(req), rep, &got), 8);
+	CU_ASSERT_EQUAL(rep[0], 10);
+	CU_ASSERT_EQUAL(rep[1], -EPROTONOSUPPORT);
+	CU_ASSERT_EQUAL(got, -1);
+	/* Short, or id 0: not a request */
+	CU_ASSERT_EQUAL(raw_req(pr[0], req, 3, rep, &got), 8);
+	CU_ASSERT_EQUAL(rep[0], 0);
+	CU_ASSERT_EQUAL(rep[1], -EINVAL);
+	req[0] = 0, req[1] = AF_INET, req[2] = SOCK_STREAM, req[3] = 0;
+	CU_ASSERT_EQUAL(raw_req(pr[0], req, sizeof(req), rep, &got), 8);
+	CU_ASSERT_EQUAL(rep[1], -EINVAL);
+	CU_ASSERT_EQUAL(got, -1);
+
+	/* Our end closed: it returns */
+	close(pr[0]);
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+/**
+ * helper_pid() - The socket helper, once reparented to us (a subreaper)
+ *
+ * Return: its PID, or -1
+ */
+static pid_t helper_pid(void)
+{
+	unsigned int i;
+
+	/* Its middle process is reaped already: the helper is ours soon */
+	for (i = 0; i < 50; i++) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+
+		CU_ASSERT_FATAL(d != NULL);
+		while ((e = readdir(d))) {
+			char path[300], buf[512], comm[32];
+			int pid = atoi(e->d_name), ppid = -1;
+			FILE *f;
+
+			if (pid <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+			if (!(f = fopen(path, "r")))
+				continue;
+			if (fgets(buf, sizeof(buf), f) &&
+			    sscanf(buf, "%*d (%31[^)]) %*c %d", comm,
+				   &ppid) == 2 &&
+			    ppid == getpid() && !strcmp(comm, "passt-sock")) {
+				fclose(f);
+				closedir(d);
+				return pid;
+			}
+			fclose(f);
+		}
+		closedir(d);
+		usleep(20000);
+	}
+	return -1;
+}
+
+/**
+ * proc_status() - A line of /proc/PID/status, after its key
+ * @pid:	Process
+ * @key:	Key with its colon, "Uid:"
+ * @out:	Value, white space squeezed
+ * @size:	Size of @out
+ */
+static void proc_status(pid_t pid, const char *key, char *out, size_t size)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	out[0] = '\0';
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, strlen(key))) {
+			char *v = line + strlen(key);
+
+			v += strspn(v, " \t");
+			v[strcspn(v, "\n")] = '\0';
+			snprintf(out, size, "%s", v);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* The whole helper, in our own namespace (root), through guest_socket() */
+static void test_sock_helper(void)
+{
+	struct passt_mod *m = fake_core_load(&passt_module);
+	struct tap_state *s = fake_core_priv(m);
+	struct tap_ns_job job = { .userfd = -1, .label = "our namespace" };
+	char what[TAP_ERR_MAX], v[128];
+	struct stat a, b;
+	int fd, rc, st, type;
+	socklen_t sl = sizeof(type);
+	pid_t pid;
+
+	CU_ASSERT_EQUAL(fake_core_configure(m), 0);
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_INET, SOCK_STREAM, 0),
+			-ENOTCONN);
+
+	job.netfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(job.netfd >= 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	rc = tap_sock_start(&job, &s->sock_fd, what, sizeof(what));
+	close(job.netfd);
+	if (geteuid()) {
+		/* No right to join even our own namespace */
+		CU_ASSERT_EQUAL(rc, -EPERM);
+		CU_ASSERT_STRING_EQUAL(what, "socket helper for our namespace: "
+				       "Operation not permitted");
+		prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		fake_core_unload(m);
+		return;
+	}
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT(fcntl(s->sock_fd, F_GETFD) & FD_CLOEXEC);
+
+	/* Nobody, no capabilities, no new privileges, filtered */
+	pid = helper_pid();
+	CU_ASSERT_FATAL(pid > 0);
+	proc_status(pid, "Uid:", v, sizeof(v));
+	CU_ASSERT_STRING_EQUAL(v, "65534\t65534\t65534\t65534");
+	proc_status(pid, "CapEff:", v, sizeof(v));
+	CU_ASSERT_STRING_EQUAL(v, "0000000000000000");
+	proc_status(pid, "CapPrm:", v, sizeof(v));
+	CU_ASSERT_STRING_EQUAL(v, "0000000000000000");
+	proc_status(pid, "NoNewPrivs:", v, sizeof(v));
+	CU_ASSERT_STRING_EQUAL(v, "1");
+	proc_status(pid, "Seccomp:", v, sizeof(v));
+	CU_ASSERT_STRING_EQUAL(v, "2");
+
+	fd = passt_module.guest_socket(m, AF_INET, SOCK_STREAM |
+				       SOCK_NONBLOCK, IPPROTO_TCP);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	CU_ASSERT(fcntl(fd, F_GETFD) & FD_CLOEXEC);	/* always */
+	CU_ASSERT_EQUAL(getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &sl), 0);
+	CU_ASSERT_EQUAL(type, SOCK_STREAM);
+	/* Its namespace is the helper's: ours, here */
+	CU_ASSERT_EQUAL(fstat(ioctl(fd, SIOCGSKNS), &a), 0);
+	CU_ASSERT_EQUAL(stat("/proc/self/ns/net", &b), 0);
+	CU_ASSERT_EQUAL(a.st_ino, b.st_ino);
+	close(fd);
+
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_UNIX, SOCK_STREAM, 0),
+			-EINVAL);
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_INET6, SOCK_DGRAM,
+						  IPPROTO_TCP),
+			-EPROTONOSUPPORT);
+	CU_ASSERT_EQUAL(fake_core.log_count[PASST_LOG_ERR], 0);
+
+	/* Gone: one error line, then -ENOTCONN without more */
+	kill(pid, SIGKILL);
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_INET, SOCK_STREAM, 0),
+			-ENOTCONN);
+	CU_ASSERT_EQUAL(s->sock_fd, -1);
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_INET, SOCK_STREAM, 0),
+			-ENOTCONN);
+	CU_ASSERT_EQUAL(fake_core.log_count[PASST_LOG_ERR], 1);
+	CU_ASSERT_TRUE(log_has(PASST_LOG_ERR, "socket helper is gone"));
+
+	/* Again, and this time it exits when we close our end */
+	CU_ASSERT_FATAL((job.netfd = open("/proc/self/ns/net",
+					  O_RDONLY | O_CLOEXEC)) >= 0);
+	CU_ASSERT_EQUAL_FATAL(tap_sock_start(&job, &s->sock_fd, what,
+					     sizeof(what)), 0);
+	close(job.netfd);
+	pid = helper_pid();
+	CU_ASSERT_FATAL(pid > 0);
+	tap_sock_stop(s);
+	CU_ASSERT_EQUAL(s->sock_fd, -1);
+	CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+	fake_core_unload(m);
+}
+
+/**
+ * answer() - Answer as the helper would, on our end of a pair
+ * @fd:		Our end
+ * @id:		Request answered
+ * @err:	Error
+ * @sock:	Socket to attach, or -1
+ */
+static void answer(int fd, uint32_t id, int32_t err, int sock)
+{
+	int32_t rep[2] = { (int32_t)id, err };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = rep, .iov_len = sizeof(rep) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (sock >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &sock, sizeof(int));
+	}
+	CU_ASSERT_EQUAL(sendmsg(fd, &mh, 0), (ssize_t)sizeof(rep));
+}
+
+/* A helper that answers late, or wrongly */
+static void test_sock_late(void)
+{
+	struct passt_mod *m = fake_core_load(&passt_module);
+	struct tap_state *s = fake_core_priv(m);
+	struct timespec t0, t1;
+	struct stat a, b;
+	int pr[2], stale, right, fd;
+	long ms;
+
+	CU_ASSERT_EQUAL(fake_core_configure(m), 0);
+	CU_ASSERT_FATAL(!socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pr));
+	s->sock_fd = pr[0];
+
+	/* No answer: -ETIMEDOUT after TAP_SOCK_WAIT_MS */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_INET, SOCK_STREAM, 0),
+			-ETIMEDOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CU_ASSERT(ms >= TAP_SOCK_WAIT_MS - 5 && ms < TAP_SOCK_WAIT_MS * 5);
+	CU_ASSERT_TRUE(log_has(PASST_LOG_WARNING, "no answer in 100 ms"));
+
+	/* Its late answer is skipped (and the socket in it closed), the
+	 * next one taken
+	 */
+	stale = socket(AF_INET, SOCK_STREAM, 0);
+	right = socket(AF_INET, SOCK_DGRAM, 0);
+	answer(pr[1], s->sock_id, 0, stale);
+	answer(pr[1], s->sock_id + 1, 0, right);
+	close(stale);
+	fd = passt_module.guest_socket(m, AF_INET, SOCK_DGRAM, 0);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(fstat(fd, &a), 0);
+	CU_ASSERT_EQUAL(fstat(right, &b), 0);
+	CU_ASSERT_EQUAL(a.st_ino, b.st_ino);
+	close(fd);
+	close(right);
+	CU_ASSERT_EQUAL(s->sock_fd, pr[0]);
+
+	/* An error passed on as it is */
+	answer(pr[1], s->sock_id + 1, -EMFILE, -1);
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_INET, SOCK_DGRAM, 0),
+			-EMFILE);
+
+	/* Success without a socket: nonsense, the helper is given up */
+	answer(pr[1], s->sock_id + 1, 0, -1);
+	CU_ASSERT_EQUAL(passt_module.guest_socket(m, AF_INET, SOCK_DGRAM, 0),
+			-ENOTCONN);
+	CU_ASSERT_EQUAL(s->sock_fd, -1);
+	CU_ASSERT_TRUE(log_has(PASST_LOG_ERR, "malformed answer"));
+	close(pr[1]);
+	fake_core_unload(m);
+}
+
 /**
  * suite_setup() - A write to a closed pair must fail, not kill the test
  */
@@ -669,5 +1095,10 @@ UNIT_SUITE(tap,
 	{ "send_full", test_send_full },
 	{ "gone_send", test_gone_send },
 	{ "child_exit", test_child_exit },
-	{ "child_running", test_child_running }
+	{ "child_running", test_child_running },
+	{ "sock_filter", test_sock_filter },
+	{ "sock_req_ok", test_sock_req_ok },
+	{ "sock_serve", test_sock_serve },
+	{ "sock_helper", test_sock_helper },
+	{ "sock_late", test_sock_late }
 )

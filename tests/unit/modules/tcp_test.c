@@ -1485,6 +1485,524 @@ static void test_many(void)
 	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* Splice                                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct spl - A spliced connection under test, all on this loopback
+ */
+struct spl {
+	struct passt_mod *m;
+	int lfd;		/* the rule's listening socket */
+	int tfd;		/* the target's listener, -1 if closed */
+	int cli;		/* the connecting client */
+	int srv;		/* the target's end, once accepted */
+	int sock[2];		/* module's: accepted side, connected side */
+	uint32_t idx;
+	uint16_t lport, tport;
+};
+
+static struct passt_fwd_rule spl_rule;
+
+/* File descriptors open in this process */
+static int fd_count(void)
+{
+	char path[64];
+	int n = 0, i;
+
+	for (i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		n += !access(path, F_OK);
+	}
+	return n;
+}
+
+/* Events the module last asked for on @fd, 0 if not watched */
+static uint32_t wanted(int fd)
+{
+	unsigned int i;
+
+	for (i = fake_core.n_fd_calls; i > 0; i--) {
+		const struct fake_fd_call *c = &fake_core.fd_calls[i - 1];
+
+		if (c->fd != fd)
+			continue;
+		return c->op == FAKE_FD_DEL ? 0 : c->events;
+	}
+	return 0;
+}
+
+/* Hand socket events to the module as an edge-triggered epoll would,
+ * roughly, for up to @ms of quiet; returns the number of events handed
+ */
+static unsigned int pump(struct spl *x, int ms)
+{
+	unsigned int n = 0, rounds;
+
+	for (rounds = 0; rounds < 1000; rounds++) {
+		const struct tcp_conn *c = tcp_conn_at(st(x->m), x->idx);
+		struct pollfd p[2];
+		unsigned int k;
+
+		if (!c || c->state != TCP_S_SPLICE)
+			break;
+		for (k = 0; k < 2; k++) {
+			const struct tcp_splice *sp = &st(x->m)->spl[x->idx];
+			uint32_t w = wanted(x->sock[k]);
+			short ev = 0;
+
+			/* Level-triggered poll standing in for edges: don't
+			 * report what the module has seen to its end already
+			 */
+			if ((w & EPOLLIN) && !(sp->flags & (TCP_SPL_EOF(k) |
+							    TCP_SPL_BLOCKED(k))))
+				ev |= POLLIN | POLLRDHUP;
+			if (w & EPOLLOUT)
+				ev |= POLLOUT;
+			p[k] = (struct pollfd){ .fd = x->sock[k], .events = ev };
+		}
+		if (poll(p, 2, ms) <= 0) {
+			if (!st(x->m)->n_pending)
+				break;
+			turn(x->m);
+			continue;
+		}
+		for (k = 0; k < 2; k++) {
+			c = tcp_conn_at(st(x->m), x->idx);
+			if (!p[k].revents || !c || c->state != TCP_S_SPLICE)
+				continue;
+			passt_module.on_fd(x->m, k ? TCP_FD_SPLICE1
+						   : TCP_FD_SPLICE0,
+					   x->sock[k], x->idx,
+					   (uint32_t)p[k].revents,
+					   fake_core_now());
+			n++;
+		}
+		turn(x->m);
+	}
+	return n;
+}
+
+/* Connect to a loopback port, blocking */
+static int lo_connect(bool v6, uint16_t port)
+{
+	struct sockaddr_storage sa = { 0 };
+	socklen_t sl;
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&sa;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = htons(port);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&sa;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_port = htons(port);
+		sl = sizeof(*a);
+	}
+	CU_ASSERT_FATAL(!connect(fd, (struct sockaddr *)&sa, sl));
+	return fd;
+}
+
+/* A client through a rule from @from, spliced to a target listener;
+ * @target: the target listens (else its port is closed); the target's
+ * end is accepted if it listens
+ */
+static void spl_open(struct spl *x, uint8_t from, bool v6, bool target)
+{
+	unsigned int i;
+
+	memset(x, 0, sizeof(*x));
+	x->srv = x->tfd = -1;
+	x->sock[0] = x->sock[1] = -1;
+	x->m = load();
+	fake_core.guest_sockets = true;
+	start(x->m);
+
+	x->lfd = listener(v6, &x->lport);
+	fcntl(x->lfd, F_SETFL, O_NONBLOCK);	/* as the core's are */
+	x->tfd = listener(v6, &x->tport);
+	if (!target) {
+		close(x->tfd);
+		x->tfd = -1;
+	}
+	spl_rule = (struct passt_fwd_rule){ .proto = IPPROTO_TCP,
+					    .from = from,
+					    .first = x->lport,
+					    .last = x->lport,
+					    .to = x->tport };
+	fake_core_fwd_set(&spl_rule, 1);
+
+	x->cli = lo_connect(v6, x->lport);
+	passt_module.on_fd(x->m, PASST_FD_LISTEN, x->lfd,
+			   PASST_FWD_REF(0, x->lport), EPOLLIN,
+			   fake_core_now());
+	CU_ASSERT_EQUAL(fake_core.n_to_guest, 0);
+	for (i = 0; i < fake_core.n_fd_calls; i++) {
+		const struct fake_fd_call *c = &fake_core.fd_calls[i];
+
+		if (c->op != FAKE_FD_ADD)
+			continue;
+		if (c->type == TCP_FD_SPLICE0)
+			x->sock[0] = c->fd;
+		else if (c->type == TCP_FD_SPLICE1)
+			x->sock[1] = c->fd;
+		else
+			continue;
+		x->idx = c->data;
+	}
+	CU_ASSERT_FATAL(x->sock[0] >= 0 && x->sock[1] >= 0);
+	if (target) {
+		x->srv = accept(x->tfd, NULL, NULL);
+		CU_ASSERT_FATAL(x->srv >= 0);
+	}
+}
+
+static void spl_close(struct spl *x)
+{
+	if (x->cli >= 0)
+		close(x->cli);
+	if (x->srv >= 0)
+		close(x->srv);
+	if (x->tfd >= 0)
+		close(x->tfd);
+	close(x->lfd);
+	fake_core_unload(x->m);
+}
+
+/* Bytes of a pattern, @off bytes into it */
+static void pattern(uint8_t *b, size_t len, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (uint8_t)((off + i) * 7 + (off + i) / 251);
+}
+
+static void spl_data(uint8_t from, bool v6)
+{
+	const struct passt_flow *f;
+	const struct tcp_splice *sp;
+	uint8_t buf[64];
+	struct spl x;
+	int base = fd_count();
+
+	spl_open(&x, from, v6, true);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
+	f = fake_core_ops.flow_at(x.m, x.idx);
+	CU_ASSERT_FATAL(f != NULL);
+	CU_ASSERT_EQUAL(f->type, TCP_FLOW_SPLICE);
+	CU_ASSERT_EQUAL(f->side[PASST_INISIDE].pif, from);
+	CU_ASSERT_EQUAL(f->side[PASST_TGTSIDE].pif,
+			from == PASST_PIF_SPLICE ? PASST_PIF_HOST
+						 : PASST_PIF_SPLICE);
+	CU_ASSERT_EQUAL(f->side[PASST_INISIDE].oport, x.lport);
+	CU_ASSERT_EQUAL(f->side[PASST_TGTSIDE].eport, x.tport);
+	CU_ASSERT_EQUAL(!passt_inany_v4(&f->side[PASST_TGTSIDE].eaddr), v6);
+	CU_ASSERT(tcp_splice_loopback(&f->side[PASST_TGTSIDE].eaddr));
+	CU_ASSERT_EQUAL(st(x.m)->conn[x.idx].state, TCP_S_SPLICE);
+	sp = &st(x.m)->spl[x.idx];
+	CU_ASSERT(sp->flags & TCP_SPL_CONNECTING);
+
+	/* Data before connect() is done waits for it */
+	CU_ASSERT_EQUAL(send(x.cli, "early", 5, 0), 5);
+	pump(&x, 50);
+	CU_ASSERT_FALSE(sp->flags & TCP_SPL_CONNECTING);
+	CU_ASSERT_EQUAL(peer_read(x.srv, buf, 5, 1000), 5);
+	CU_ASSERT(!memcmp(buf, "early", 5));
+
+	CU_ASSERT_EQUAL(send(x.srv, "reply", 5, 0), 5);
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(peer_read(x.cli, buf, 5, 1000), 5);
+	CU_ASSERT(!memcmp(buf, "reply", 5));
+
+	/* Half-close: the client's FIN reaches the server, which can still
+	 * send, and the server's FIN ends it all
+	 */
+	CU_ASSERT_EQUAL(shutdown(x.cli, SHUT_WR), 0);
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(recv(x.srv, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	CU_ASSERT(sp->flags & TCP_SPL_SHUT(0));
+	CU_ASSERT_EQUAL(send(x.srv, "more", 4, 0), 4);
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(peer_read(x.cli, buf, 4, 1000), 4);
+	CU_ASSERT(!memcmp(buf, "more", 4));
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
+	CU_ASSERT_EQUAL(shutdown(x.srv, SHUT_WR), 0);
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(recv(x.cli, buf, sizeof(buf), MSG_DONTWAIT), 0);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	CU_ASSERT_EQUAL(st(x.m)->conn_n, 0);
+	CU_ASSERT_EQUAL(st(x.m)->conn[x.idx].state, TCP_S_FREE);
+	CU_ASSERT_EQUAL(fake_core.n_to_guest, 0);
+	CU_ASSERT_EQUAL(fake_core.misuse, 0);
+	spl_close(&x);
+	CU_ASSERT_EQUAL(fd_count(), base);
+}
+
+static void test_splice_from_guest(void)
+{
+	spl_data(PASST_PIF_SPLICE, false);
+}
+
+static void test_splice_from_guest_v6(void)
+{
+	spl_data(PASST_PIF_SPLICE, true);
+}
+
+static void test_splice_from_host(void)
+{
+	spl_data(PASST_PIF_HOST, false);
+}
+
+static void test_splice_from_host_v6(void)
+{
+	spl_data(PASST_PIF_HOST, true);
+}
+
+/* From the host's loopback without guest sockets: frames, as before */
+static void test_splice_enotsup(void)
+{
+	struct passt_fwd_rule rule = { .proto = IPPROTO_TCP,
+				       .from = PASST_PIF_HOST, .to = 8080 };
+	struct passt_mod *m = load();
+	uint16_t port;
+	int lfd, cli;
+
+	fake_core.guest_sockets = false;
+	start(m);
+	lfd = listener(false, &port);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	rule.first = rule.last = port;
+	fake_core_fwd_set(&rule, 1);
+	cli = lo_connect(false, port);
+	passt_module.on_fd(m, PASST_FD_LISTEN, lfd, PASST_FWD_REF(0, port),
+			   EPOLLIN, fake_core_now());
+	CU_ASSERT_EQUAL_FATAL(fake_core.n_to_guest, 1);
+	CU_ASSERT_EQUAL(out_get(0).flags, TCP_SYN);
+	CU_ASSERT_PTR_NOT_NULL(last_sock_add());
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
+	close(cli);
+	close(lfd);
+	fake_core_unload(m);
+}
+
+/* 8 MiB one way into a reader that waits: the module stops reading when
+ * the far side is full, and everything arrives in order
+ */
+static void test_splice_backpressure(void)
+{
+	const size_t total = 8 << 20;
+	static uint8_t sbuf[65536], rbuf[65536];
+	size_t sent = 0, got = 0;
+	bool blocked = false, bad = false;
+	int small = 65536, base = fd_count();
+	unsigned int loops;
+	struct spl x;
+
+	spl_open(&x, PASST_PIF_SPLICE, false, true);
+	setsockopt(x.srv, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	pump(&x, 20);
+
+	for (loops = 0; got < total && loops < 100000; loops++) {
+		const struct tcp_splice *sp = &st(x.m)->spl[x.idx];
+		ssize_t n;
+
+		if (sent < total) {
+			size_t len = total - sent < sizeof(sbuf) ?
+				     total - sent : sizeof(sbuf);
+
+			pattern(sbuf, len, sent);
+			n = send(x.cli, sbuf, len, MSG_DONTWAIT);
+			if (n > 0)
+				sent += (size_t)n;
+		}
+		pump(&x, 1);
+		blocked |= !!(sp->flags & TCP_SPL_BLOCKED(0));
+		/* Start reading once the module had to wait */
+		if (!blocked && sent < total)
+			continue;
+		while ((n = recv(x.srv, rbuf, sizeof(rbuf), MSG_DONTWAIT)) > 0) {
+			pattern(sbuf, (size_t)n, got);
+			bad |= !!memcmp(sbuf, rbuf, (size_t)n);
+			got += (size_t)n;
+		}
+	}
+	CU_ASSERT(blocked);
+	CU_ASSERT_EQUAL(got, total);
+	CU_ASSERT_FALSE(bad);
+	CU_ASSERT_EQUAL(fake_core.misuse, 0);
+	spl_close(&x);
+	CU_ASSERT_EQUAL(fd_count(), base);
+}
+
+/* Nobody at the target: the client's connection is reset at once */
+static void test_splice_refused(void)
+{
+	int base = fd_count();
+	struct spl x;
+	char c;
+
+	spl_open(&x, PASST_PIF_SPLICE, false, false);
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	CU_ASSERT_EQUAL(st(x.m)->conn_n, 0);
+	wait_err(x.cli);
+	CU_ASSERT_EQUAL(recv(x.cli, &c, 1, 0), -1);
+	CU_ASSERT_EQUAL(errno, ECONNRESET);
+	spl_close(&x);
+	CU_ASSERT_EQUAL(fd_count(), base);
+
+	spl_open(&x, PASST_PIF_HOST, true, false);
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	wait_err(x.cli);
+	CU_ASSERT_EQUAL(recv(x.cli, &c, 1, 0), -1);
+	CU_ASSERT_EQUAL(errno, ECONNRESET);
+	spl_close(&x);
+	CU_ASSERT_EQUAL(fd_count(), base);
+}
+
+/* A reset from either end reaches the other */
+static void test_splice_rst(void)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	struct spl x;
+	char c;
+
+	spl_open(&x, PASST_PIF_SPLICE, false, true);
+	pump(&x, 20);
+	setsockopt(x.srv, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(x.srv);
+	x.srv = -1;
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	wait_err(x.cli);
+	CU_ASSERT_EQUAL(recv(x.cli, &c, 1, 0), -1);
+	CU_ASSERT_EQUAL(errno, ECONNRESET);
+	spl_close(&x);
+
+	spl_open(&x, PASST_PIF_HOST, false, true);
+	pump(&x, 20);
+	setsockopt(x.cli, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(x.cli);
+	x.cli = -1;
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	wait_err(x.srv);
+	CU_ASSERT_EQUAL(recv(x.srv, &c, 1, 0), -1);
+	CU_ASSERT_EQUAL(errno, ECONNRESET);
+	spl_close(&x);
+}
+
+/* A target that never answers: reset after TCP_CONNECT_MS */
+static void test_splice_connect_timeout(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fill[4], i, one = 1;
+	struct spl x;
+	char c;
+
+	/* A listener with a full queue drops SYNs: connect() stays pending */
+	memset(&x, 0, sizeof(x));
+	x.m = load();
+	start(x.m);
+	x.srv = -1;
+	x.lfd = listener(false, &x.lport);
+	fcntl(x.lfd, F_SETFL, O_NONBLOCK);
+	x.tfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(x.tfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CU_ASSERT_FATAL(!bind(x.tfd, (struct sockaddr *)&sa, sizeof(sa)));
+	CU_ASSERT_FATAL(!listen(x.tfd, 0));
+	CU_ASSERT_FATAL(!getsockname(x.tfd, (struct sockaddr *)&sa, &sl));
+	x.tport = ntohs(sa.sin_port);
+	for (i = 0; i < 4; i++) {
+		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		(void)connect(fill[i], (struct sockaddr *)&sa, sizeof(sa));
+	}
+	spl_rule = (struct passt_fwd_rule){ .proto = IPPROTO_TCP,
+					    .from = PASST_PIF_SPLICE,
+					    .first = x.lport, .last = x.lport,
+					    .to = x.tport };
+	fake_core_fwd_set(&spl_rule, 1);
+	x.cli = lo_connect(false, x.lport);
+	passt_module.on_fd(x.m, PASST_FD_LISTEN, x.lfd,
+			   PASST_FWD_REF(0, x.lport), EPOLLIN,
+			   fake_core_now());
+	CU_ASSERT_EQUAL_FATAL(fake_core_flows_used(), 1);
+	CU_ASSERT(fake_core.timer_calls > 0);
+	passt_module.on_timer(x.m, fake_core_now());
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
+	advance_ms(TCP_CONNECT_MS + 100);
+	passt_module.on_timer(x.m, fake_core_now());
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	CU_ASSERT(fake_core_log_find("connect timed out") >= 0);
+	wait_err(x.cli);
+	CU_ASSERT_EQUAL(recv(x.cli, &c, 1, 0), -1);
+	CU_ASSERT_EQUAL(errno, ECONNRESET);
+	for (i = 0; i < 4; i++)
+		close(fill[i]);
+	spl_close(&x);
+}
+
+/* The guest's link going away leaves spliced connections alone; shutting
+ * down closes them
+ */
+static void test_splice_reset_fini(void)
+{
+	uint8_t buf[8];
+	int base = fd_count();
+	struct spl x;
+
+	spl_open(&x, PASST_PIF_SPLICE, false, true);
+	pump(&x, 20);
+	passt_module.on_reset(x.m);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
+	CU_ASSERT_EQUAL(send(x.cli, "still", 5, 0), 5);
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(peer_read(x.srv, buf, 5, 1000), 5);
+	CU_ASSERT(!memcmp(buf, "still", 5));
+
+	/* Shut down with the connection open: its sockets and pipes go */
+	fake_core_unload(x.m);
+	CU_ASSERT_EQUAL(recv(x.srv, buf, sizeof(buf), 0), 0);
+	CU_ASSERT_EQUAL(recv(x.cli, buf, sizeof(buf), 0), 0);
+	close(x.cli);
+	close(x.srv);
+	close(x.tfd);
+	close(x.lfd);
+	CU_ASSERT_EQUAL(fd_count(), base);
+}
+
+/* Idle for two inactivity intervals: reset */
+static void test_splice_inactive(void)
+{
+	struct spl x;
+	char c;
+
+	spl_open(&x, PASST_PIF_HOST, false, true);
+	pump(&x, 20);
+	advance_ms(7200 * 1000 + 10);
+	passt_module.on_timer(x.m, fake_core_now());
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);	/* active till now */
+	advance_ms(7200 * 1000 + 10);
+	passt_module.on_timer(x.m, fake_core_now());
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	wait_err(x.cli);
+	CU_ASSERT_EQUAL(recv(x.cli, &c, 1, 0), -1);
+	CU_ASSERT_EQUAL(errno, ECONNRESET);
+	spl_close(&x);
+}
+
 UNIT_SUITE(tcp,
 	{ "seq_wrap", test_seq_wrap },
 	{ "wnd_scale", test_wnd_scale },
@@ -1512,5 +2030,16 @@ UNIT_SUITE(tcp,
 	{ "inactivity", test_inactivity },
 	{ "syn_retries", test_syn_retries },
 	{ "guest_reset", test_guest_reset },
-	{ "many", test_many }
+	{ "many", test_many },
+	{ "splice_from_guest", test_splice_from_guest },
+	{ "splice_from_guest_v6", test_splice_from_guest_v6 },
+	{ "splice_from_host", test_splice_from_host },
+	{ "splice_from_host_v6", test_splice_from_host_v6 },
+	{ "splice_enotsup", test_splice_enotsup },
+	{ "splice_backpressure", test_splice_backpressure },
+	{ "splice_refused", test_splice_refused },
+	{ "splice_rst", test_splice_rst },
+	{ "splice_connect_timeout", test_splice_connect_timeout },
+	{ "splice_reset_fini", test_splice_reset_fini },
+	{ "splice_inactive", test_splice_inactive }
 )
