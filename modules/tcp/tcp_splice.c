@@ -20,7 +20,7 @@
  *
  * Side 0 is always the accepted socket, side 1 the one we connect; the
  * flow's sides are the same (PASST_INISIDE the accepted one), with pifs
- * PASST_PIF_SPLICE and PASST_PIF_HOST, and the accepted side hashed.
+ * PASST_PIF_SPLICE and PASST_PIF_HOST, both hashed.
  *
  * Data: pipe[d] carries what side d sends to the other side. Each turn of
  * tcp_splice_dir() splices from the socket into the pipe, then from the
@@ -35,6 +35,11 @@
  * connection, as large as TCP_SPLICE_PIPE if the kernel lets us (fewer
  * system calls per byte), and live as long as it does: nothing else is
  * allocated, nothing copied.
+ *
+ * Loops: a from = "guest" rule's target port that a from = "host" rule
+ * forwards back (or the other way round) would have each connection make
+ * another, for ever: both sides of a flow are hashed, and a connection
+ * accepted from one of our own sockets is reset, with a warning.
  *
  * Ends: a side read to its end (EOF) has the other side shut for writing
  * once its pipe is empty, so each direction closes on its own and a
@@ -528,7 +533,21 @@ int tcp_splice_accepted(struct passt_mod *m, const struct passt_fwd_rule *r,
 	bool v6;
 
 	tcp_splice_addr(sa, &peer, &pport);
+	tcp_splice_sockname(fd, &local, &lport);
 	v6 = !passt_inany_v4(&peer);
+
+	/* One of our own connections, made for a rule of the other side,
+	 * arriving at a rule leading back: each would make another
+	 */
+	if (core->flow_find(m, r->from, IPPROTO_TCP, &local, lport, &peer,
+			    pport, NULL) >= 0) {
+		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+			  "forwarding loop: %s port %u leads back to itself",
+			  to_guest ? "host" : "guest", port);
+		tcp_splice_reject(fd);
+		return 0;
+	}
+
 	tport = (uint16_t)(r->to + (port - r->first));
 	tl = tcp_splice_sockaddr(v6, tport, &ta);
 	tcp_splice_addr(&ta, &tgt, &tport);
@@ -569,7 +588,6 @@ int tcp_splice_accepted(struct passt_mod *m, const struct passt_fwd_rule *r,
 		return 0;
 	}
 
-	tcp_splice_sockname(fd, &local, &lport);
 	f = core->flow_at(m, (unsigned int)idx);
 	f->side[PASST_INISIDE].pif = to_guest ? PASST_PIF_HOST
 					      : PASST_PIF_SPLICE;
@@ -617,6 +635,10 @@ int tcp_splice_accepted(struct passt_mod *m, const struct passt_fwd_rule *r,
 	tcp_splice_sockname(out, &ours, &oport);
 	f->side[PASST_TGTSIDE].oaddr = ours;
 	f->side[PASST_TGTSIDE].oport = oport;
+	/* Findable, so that it's recognised if it comes back to us; a clash
+	 * can't be (the tuple is a socket of ours) and would only mean that
+	 */
+	(void)core->flow_hash(m, (unsigned int)idx, PASST_TGTSIDE);
 
 	if ((rc = core->fd_add(m, fd, TCP_SPLICE_EV, TCP_FD_SPLICE0,
 			       (uint32_t)idx)))

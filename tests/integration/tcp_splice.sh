@@ -28,9 +28,10 @@ lab_module_built tcp || skip "tcp module not built"
 # Guest ports 3000-3002 reach the host's loopback; host ports 4000-4002
 # reach the guest's 4100-4102
 lab_passt 'modules = [ "tcp" ];
-forward = ( { proto = "tcp"; from = "guest"; ports = "3000-3002"; },
-	    { proto = "tcp"; from = "host"; ports = "4000-4002:4100-4102"; } );' \
-	'config_net = true;'
+forward = (
+	{ proto = "tcp"; from = "guest"; ports = "3000-3002"; },
+	{ proto = "tcp"; from = "host"; ports = "4000-4002:4100-4102"; }
+);' 'config_net = true;'
 
 cat > "$T/sp.py" <<'EOF'
 import hashlib, socket, struct, sys, time
@@ -195,7 +196,8 @@ for lo in 127.0.0.1 ::1; do
 	echo "$lo from = host (loopback), host -> guest: $rate"
 
 	sp_bg "$LAB_GUEST" "$T/out" send-srv "$lo" 4101 "$T/blob"
-	out=$(sp_run "$LAB_HOST" recv "$lo" 4001) || fail "$lo: inbound download"
+	out=$(sp_run "$LAB_HOST" recv "$lo" 4001) ||
+		fail "$lo: inbound download"
 	expect_eq "$lo: inbound download, what arrived" "${out% * *}" "$sum"
 	echo "$lo from = host (loopback), guest -> host:" \
 		"$(echo "$out" | cut -d' ' -f3-)"

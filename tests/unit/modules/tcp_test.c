@@ -1549,18 +1549,20 @@ static unsigned int pump(struct spl *x, int ms)
 			break;
 		for (k = 0; k < 2; k++) {
 			const struct tcp_splice *sp = &st(x->m)->spl[x->idx];
+			uint32_t done = TCP_SPL_EOF(k) | TCP_SPL_BLOCKED(k);
 			uint32_t w = wanted(x->sock[k]);
 			short ev = 0;
 
 			/* Level-triggered poll standing in for edges: don't
 			 * report what the module has seen to its end already
 			 */
-			if ((w & EPOLLIN) && !(sp->flags & (TCP_SPL_EOF(k) |
-							    TCP_SPL_BLOCKED(k))))
+			if ((w & EPOLLIN) && !(sp->flags & done))
 				ev |= POLLIN | POLLRDHUP;
 			if (w & EPOLLOUT)
 				ev |= POLLOUT;
-			p[k] = (struct pollfd){ .fd = x->sock[k], .events = ev };
+			p[k].fd = x->sock[k];
+			p[k].events = ev;
+			p[k].revents = 0;
 		}
 		if (poll(p, 2, ms) <= 0) {
 			if (!st(x->m)->n_pending)
@@ -1829,7 +1831,8 @@ static void test_splice_backpressure(void)
 		/* Start reading once the module had to wait */
 		if (!blocked && sent < total)
 			continue;
-		while ((n = recv(x.srv, rbuf, sizeof(rbuf), MSG_DONTWAIT)) > 0) {
+		while ((n = recv(x.srv, rbuf, sizeof(rbuf),
+				 MSG_DONTWAIT)) > 0) {
 			pattern(sbuf, (size_t)n, got);
 			bad |= !!memcmp(sbuf, rbuf, (size_t)n);
 			got += (size_t)n;
@@ -2003,6 +2006,61 @@ static void test_splice_inactive(void)
 	spl_close(&x);
 }
 
+/* A guest rule's target forwarded back by a host rule: the connection
+ * coming back is reset, and so is the one that made it
+ */
+static void test_splice_loop(void)
+{
+	static struct passt_fwd_rule rules[2];
+	struct spl x;
+	uint16_t qport;
+	int qfd;
+	char c;
+
+	memset(&x, 0, sizeof(x));
+	x.srv = x.tfd = -1;
+	x.m = load();
+	fake_core.guest_sockets = true;
+	start(x.m);
+	x.lfd = listener(false, &x.lport);
+	qfd = listener(false, &qport);
+	fcntl(x.lfd, F_SETFL, O_NONBLOCK);
+	fcntl(qfd, F_SETFL, O_NONBLOCK);
+	rules[0] = (struct passt_fwd_rule){ .proto = IPPROTO_TCP,
+					    .from = PASST_PIF_SPLICE,
+					    .first = x.lport, .last = x.lport,
+					    .to = qport };
+	rules[1] = (struct passt_fwd_rule){ .proto = IPPROTO_TCP,
+					    .from = PASST_PIF_HOST,
+					    .first = qport, .last = qport,
+					    .to = x.lport };
+	fake_core_fwd_set(rules, 2);
+
+	x.cli = lo_connect(false, x.lport);
+	passt_module.on_fd(x.m, PASST_FD_LISTEN, x.lfd,
+			   PASST_FWD_REF(0, x.lport), EPOLLIN,
+			   fake_core_now());
+	CU_ASSERT_EQUAL_FATAL(fake_core_flows_used(), 1);
+	x.sock[0] = fake_core.fd_calls[fake_core.n_fd_calls - 2].fd;
+	x.sock[1] = fake_core.fd_calls[fake_core.n_fd_calls - 1].fd;
+	x.idx = fake_core.fd_calls[fake_core.n_fd_calls - 1].data;
+
+	/* Our own connection arrives at the host rule: no second splice */
+	passt_module.on_fd(x.m, PASST_FD_LISTEN, qfd,
+			   PASST_FWD_REF(1, qport), EPOLLIN, fake_core_now());
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
+	CU_ASSERT(fake_core_log_find("forwarding loop") >= 0);
+	CU_ASSERT_EQUAL(fake_core.log_count[PASST_LOG_WARNING], 1);
+
+	pump(&x, 50);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	wait_err(x.cli);
+	CU_ASSERT_EQUAL(recv(x.cli, &c, 1, 0), -1);
+	CU_ASSERT_EQUAL(errno, ECONNRESET);
+	close(qfd);
+	spl_close(&x);
+}
+
 UNIT_SUITE(tcp,
 	{ "seq_wrap", test_seq_wrap },
 	{ "wnd_scale", test_wnd_scale },
@@ -2041,5 +2099,6 @@ UNIT_SUITE(tcp,
 	{ "splice_rst", test_splice_rst },
 	{ "splice_connect_timeout", test_splice_connect_timeout },
 	{ "splice_reset_fini", test_splice_reset_fini },
-	{ "splice_inactive", test_splice_inactive }
+	{ "splice_inactive", test_splice_inactive },
+	{ "splice_loop", test_splice_loop }
 )
