@@ -128,7 +128,7 @@ static void tcp_data_append(struct passt_mod *m, struct tcp_conn *c,
 		return;
 
 	wb->idx = idx;
-	wb->iov[wb->n].iov_base = (void *)(uintptr_t)data;
+	wb->iov[wb->n].iov_base = (void *)data;	/* sendmsg() only reads */
 	wb->iov[wb->n].iov_len = len;
 	wb->n++;
 	wb->len += len;
