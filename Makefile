@@ -190,8 +190,8 @@ FUZZ_CFLAGS	:= -std=gnu11 -O1 -g $(WARN) -D_GNU_SOURCE -Iinclude \
 		   -DVERSION='"$(VERSION)"' -DMODULEDIR='"$(MODULEDIR)"' \
 		   -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link
 FUZZ_PROTO	:= tcp udp icmp dhcp ndp
-FUZZ_TARGETS	:= $(FUZZ_PROTO:%=frames-%) qemu_stream vhost_user conf \
-		   fwd_spec
+FUZZ_TARGETS	:= $(FUZZ_PROTO:%=frames-%) qemu_stream vhost_user \
+		   vhost_msg conf fwd_spec
 FUZZ_BINS	:= $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 FUZZ_CORE_OBJS	:= $(CORE_LIB_OBJS:$(BUILD)/obj/%=$(FUZZ_DIR)/obj/%)
 FUZZ_FRAME_OBJS	:= $(patsubst %,$(FUZZ_DIR)/obj/core/%.o,frame csum log pcap)
@@ -225,6 +225,10 @@ $(FUZZ_DIR)/qemu_stream: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_qemu_stream.o $(FUZZ_CO
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 $(FUZZ_DIR)/vhost_user: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_vhost_user.o $(FUZZ_COMMON) $(FUZZ_FAKE) $(FUZZ_FRAME_OBJS) $(FUZZ_OBJS_vhost_user)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
+
+# The same backend, its control socket: messages from a hostile frontend
+$(FUZZ_DIR)/vhost_msg: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_vhost_msg.o $(FUZZ_COMMON) $(FUZZ_FAKE) $(FUZZ_FRAME_OBJS) $(FUZZ_OBJS_vhost_user)
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $^
 
 # The config parser exits through die(): --wrap=die makes that a return

@@ -64,6 +64,15 @@
  * (an unknown header version, a payload too big to hold, descriptors
  * lost to truncation) or a socket error ends the connection.
  *
+ * Everything in a message is the frontend's to get wrong, so before a
+ * handler runs, the payload must have exactly the size its request has
+ * (a different size means we don't agree on its layout), and no more
+ * descriptors may come with it than the request takes: descriptors sent
+ * with a request that takes none (SET_LOG_BASE, unknown requests) or
+ * refused are closed with the message, never kept. Memory regions must
+ * lie within their files (vu_mem.c), ring addresses must be aligned as
+ * virtio requires, and ring sizes must be powers of two up to 32768.
+ *
  * Frontend gone
  * -------------
  * On end of file (QEMU quit, DPDK stopped) or any fatal error: memory is
@@ -374,11 +383,11 @@ static void vhost_user_close_msg_fds(struct vhost_user *s)
 }
 
 /**
- * vhost_user_nonblock() - Make sure writing to a descriptor never blocks
- * @fd:		Call or error descriptor from the frontend
+ * vhost_user_nonblock() - Make sure using a descriptor never blocks
+ * @fd:		Kick, call or error descriptor from the frontend
  *
- * Frontends pass non-blocking eventfds, but a pipe that fills up must not
- * stall the daemon either.
+ * Frontends pass non-blocking eventfds, but a pipe that fills up, or that
+ * the frontend drains behind our back, must not stall the daemon either.
  *
  * #syscalls fcntl
  */
@@ -664,6 +673,60 @@ static int vhost_user_reset_owner(struct passt_mod *m, struct vhost_user *s,
 }
 
 /**
+ * vhost_user_region_check() - Check one region of a memory table, say why not
+ * @m:		This module
+ * @d:		Region as the frontend described it
+ * @i:		Its index, for messages
+ * @fd:		Descriptor that came for it
+ *
+ * A region larger than its file would be mapped all the same, and the
+ * first access past the file's end would kill the daemon (SIGBUS).
+ *
+ * Return: 0, or what vu_mem_fd_check() found, after saying so
+ */
+static int vhost_user_region_check(struct passt_mod *m,
+				   const struct vu_mem_desc *d, unsigned int i,
+				   int fd)
+{
+	const struct passt_core_ops *core = passt_core(m);
+	uint64_t fsize;
+	int rc;
+
+	rc = vu_mem_fd_check(d, fd, &fsize);
+	switch (rc) {
+	case 0:
+		break;
+	case -ERANGE:
+		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+			  "SET_MEM_TABLE: region %u: offset %llu plus %llu "
+			  "bytes, but its file has %llu bytes: refused", i,
+			  (unsigned long long)d->offset,
+			  (unsigned long long)d->size,
+			  (unsigned long long)fsize);
+		break;
+	case -ENODEV:
+		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+			  "SET_MEM_TABLE: region %u: not a regular file: "
+			  "must be a memfd, tmpfs or hugetlbfs file", i);
+		break;
+	case -EINVAL:
+		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+			  "SET_MEM_TABLE: region %u: %llu bytes at guest "
+			  "%#llx, frontend %#llx, offset %llu: empty, or "
+			  "wraps around", i, (unsigned long long)d->size,
+			  (unsigned long long)d->gpa,
+			  (unsigned long long)d->uva,
+			  (unsigned long long)d->offset);
+		break;
+	default:
+		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+			  "SET_MEM_TABLE: region %u: %s", i, strerror(-rc));
+		break;
+	}
+	return rc;
+}
+
+/**
  * vhost_user_set_mem_table() - SET_MEM_TABLE: map the frontend's memory
  * @m:		This module
  * @s:		State
@@ -687,11 +750,11 @@ static int vhost_user_set_mem_table(struct passt_mod *m, struct vhost_user *s,
 
 	memcpy(&n, msg->payload, sizeof(n));
 	if (!n || n > VU_MEM_REGIONS_MAX ||
-	    msg->size < 8 + n * sizeof(struct vu_mem_desc)) {
+	    msg->size != 8 + n * sizeof(struct vu_mem_desc)) {
 		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
 			  "SET_MEM_TABLE: %u regions in %u bytes: need 1 to "
-			  "%u regions, 32 bytes each", n, msg->size,
-			  VU_MEM_REGIONS_MAX);
+			  "%u regions, 8 bytes then 32 bytes each", n,
+			  msg->size, VU_MEM_REGIONS_MAX);
 		return -EINVAL;
 	}
 	memcpy(d, msg->payload + 8, n * sizeof(struct vu_mem_desc));
@@ -705,8 +768,12 @@ static int vhost_user_set_mem_table(struct passt_mod *m, struct vhost_user *s,
 			  nfds);
 		return -EINVAL;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		fds[i] = s->msg_fds[i];
+		rc = vhost_user_region_check(m, &d[i], i, fds[i]);
+		if (rc)
+			return rc;
+	}
 
 	rc = vu_mem_map(&fresh, d, n, fds);
 	if (rc) {
@@ -772,8 +839,9 @@ static int vhost_user_set_vring_num(struct passt_mod *m, struct vhost_user *s,
  * @s:		State
  * @msg:	Message
  *
- * Return: 0, -EINVAL for a bad queue, -EFAULT if the rings are not in the
- *	   shared memory (known so far)
+ * Return: 0, -EINVAL for a bad queue, flags or alignment (nothing is
+ *	   recorded then), -EFAULT if the rings are not in the shared memory
+ *	   (known so far)
  */
 static int vhost_user_set_vring_addr(struct passt_mod *m, struct vhost_user *s,
 				     struct vu_msg *msg)
@@ -785,6 +853,22 @@ static int vhost_user_set_vring_addr(struct passt_mod *m, struct vhost_user *s,
 	memcpy(&a, msg->payload, sizeof(a));
 	if (vhost_user_ring_q(m, msg, a.index))
 		return -EINVAL;
+	if (a.flags) {
+		/* Logging needs VHOST_F_LOG_ALL: not offered */
+		passt_core(m)->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+				   "queue %u: flags %#x: no logging, must be 0",
+				   a.index, a.flags);
+		return -EINVAL;
+	}
+	if (a.desc % 16 || a.avail % 2 || a.used % 4) {
+		passt_core(m)->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+				   "queue %u: rings at %#llx, %#llx, %#llx: "
+				   "must be aligned to 16, 2 and 4 bytes",
+				   a.index, (unsigned long long)a.desc,
+				   (unsigned long long)a.avail,
+				   (unsigned long long)a.used);
+		return -EINVAL;
+	}
 	r = &s->net.ring[a.index];
 	r->desc_uva = a.desc;
 	r->avail_uva = a.avail;
@@ -877,6 +961,8 @@ static int vhost_user_get_vring_base(struct passt_mod *m, struct vhost_user *s,
  * @q:		Queue, set on success
  * @fd:		Descriptor taken from the message, -1 with the no-fd bit
  *
+ * The dispatcher let one descriptor at most come with the message.
+ *
  * Return: 0, or -EINVAL
  */
 static int vhost_user_vring_fd(struct passt_mod *m, struct vhost_user *s,
@@ -897,8 +983,17 @@ static int vhost_user_vring_fd(struct passt_mod *m, struct vhost_user *s,
 	*q = (unsigned int)(v & VU_VRING_IDX_MASK);
 
 	*fd = -1;
-	if (v & VU_VRING_NOFD)
+	if (v & VU_VRING_NOFD) {
+		if (s->msg_nfds) {
+			passt_core(m)->log(m, PASST_LOG_WARNING |
+					   PASST_LOG_RATELIMIT, "%s: queue %u: "
+					   "descriptor attached, but the "
+					   "no-descriptor flag is set",
+					   vhost_user_req_name(msg->req), *q);
+			return -EINVAL;
+		}
 		return 0;
+	}
 	*fd = vhost_user_take_fd(s);
 	if (*fd < 0) {
 		passt_core(m)->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
@@ -942,6 +1037,10 @@ static int vhost_user_set_vring_kick(struct passt_mod *m, struct vhost_user *s,
 		return -EOPNOTSUPP;
 	}
 
+	/* epoll says readable, but the frontend may hold the other end of a
+	 * pipe and drain it first: our read() must not wait then
+	 */
+	vhost_user_nonblock(fd);
 	r->kick_fd = fd;
 	if (q == VU_TX_Q) {
 		uint32_t data = ((s->gen & VU_GEN_MASK) << 1) | q;
@@ -1064,40 +1163,59 @@ static int vhost_user_get_queue_num(struct passt_mod *m, struct vhost_user *s,
 	return 0;
 }
 
+/* Payload sizes: u64, vring state, vring addresses, a memory table */
+#define VU_SZ_U64		sizeof(uint64_t)
+#define VU_SZ_STATE		sizeof(struct vu_vring_state)
+#define VU_SZ_ADDR		sizeof(struct vu_vring_addr)
+#define VU_SZ_MEM_MIN		(8 + sizeof(struct vu_mem_desc))
+#define VU_SZ_MEM_MAX		(8 + VU_MEM_REGIONS_MAX * \
+				 sizeof(struct vu_mem_desc))
+
 /**
  * struct vu_handler - How to handle one request
  * @fn:		Handler
  * @min:	Shortest payload it accepts
- * @reply:	The request has a reply of its own
+ * @max:	Longest payload it accepts (equal to @min: fixed layout)
+ * @fds:	Most descriptors that may come with it
+ * @reply:	The request has a reply of its own (always a u64 or a vring
+ *		state: eight bytes)
  */
 static const struct vu_handler {
 	vu_handler_fn fn;
 	size_t min;
+	size_t max;
+	unsigned int fds;
 	bool reply;
 } vhost_user_handlers[VU_REQ_NUM] = {
-	[VU_GET_FEATURES]	= { vhost_user_get_features, 0, true },
-	[VU_SET_FEATURES]	= { vhost_user_set_features, 8, false },
-	[VU_SET_OWNER]		= { vhost_user_set_owner, 0, false },
-	[VU_RESET_OWNER]	= { vhost_user_reset_owner, 0, false },
-	[VU_SET_MEM_TABLE]	= { vhost_user_set_mem_table, 8, false },
+	[VU_GET_FEATURES]	= { vhost_user_get_features, 0, 0, 0, true },
+	[VU_SET_FEATURES]	= { vhost_user_set_features,
+				    VU_SZ_U64, VU_SZ_U64, 0, false },
+	[VU_SET_OWNER]		= { vhost_user_set_owner, 0, 0, 0, false },
+	[VU_RESET_OWNER]	= { vhost_user_reset_owner, 0, 0, 0, false },
+	[VU_SET_MEM_TABLE]	= { vhost_user_set_mem_table,
+				    VU_SZ_MEM_MIN, VU_SZ_MEM_MAX,
+				    VU_MEM_REGIONS_MAX, false },
 	[VU_SET_VRING_NUM]	= { vhost_user_set_vring_num,
-				    sizeof(struct vu_vring_state), false },
+				    VU_SZ_STATE, VU_SZ_STATE, 0, false },
 	[VU_SET_VRING_ADDR]	= { vhost_user_set_vring_addr,
-				    sizeof(struct vu_vring_addr), false },
+				    VU_SZ_ADDR, VU_SZ_ADDR, 0, false },
 	[VU_SET_VRING_BASE]	= { vhost_user_set_vring_base,
-				    sizeof(struct vu_vring_state), false },
+				    VU_SZ_STATE, VU_SZ_STATE, 0, false },
 	[VU_GET_VRING_BASE]	= { vhost_user_get_vring_base,
-				    sizeof(struct vu_vring_state), true },
-	[VU_SET_VRING_KICK]	= { vhost_user_set_vring_kick, 8, false },
-	[VU_SET_VRING_CALL]	= { vhost_user_set_vring_call, 8, false },
-	[VU_SET_VRING_ERR]	= { vhost_user_set_vring_err, 8, false },
-	[VU_GET_PROTOCOL_FEATURES] = { vhost_user_get_protocol_features, 0,
-				       true },
-	[VU_SET_PROTOCOL_FEATURES] = { vhost_user_set_protocol_features, 8,
-				       false },
-	[VU_GET_QUEUE_NUM]	= { vhost_user_get_queue_num, 0, true },
+				    VU_SZ_STATE, VU_SZ_STATE, 0, true },
+	[VU_SET_VRING_KICK]	= { vhost_user_set_vring_kick,
+				    VU_SZ_U64, VU_SZ_U64, 1, false },
+	[VU_SET_VRING_CALL]	= { vhost_user_set_vring_call,
+				    VU_SZ_U64, VU_SZ_U64, 1, false },
+	[VU_SET_VRING_ERR]	= { vhost_user_set_vring_err,
+				    VU_SZ_U64, VU_SZ_U64, 1, false },
+	[VU_GET_PROTOCOL_FEATURES] = { vhost_user_get_protocol_features,
+				       0, 0, 0, true },
+	[VU_SET_PROTOCOL_FEATURES] = { vhost_user_set_protocol_features,
+				       VU_SZ_U64, VU_SZ_U64, 0, false },
+	[VU_GET_QUEUE_NUM]	= { vhost_user_get_queue_num, 0, 0, 0, true },
 	[VU_SET_VRING_ENABLE]	= { vhost_user_set_vring_enable,
-				    sizeof(struct vu_vring_state), false },
+				    VU_SZ_STATE, VU_SZ_STATE, 0, false },
 };
 
 /**
@@ -1162,18 +1280,31 @@ static int vhost_user_dispatch(struct passt_mod *m, struct vhost_user *s)
 			  "request %s (%u): not supported",
 			  vhost_user_req_name(msg.req), msg.req);
 		rc = -EOPNOTSUPP;
-	} else if (msg.size < h->min) {
-		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
-			  "%s: payload of %u bytes, expected %zu",
-			  vhost_user_req_name(msg.req), msg.size, h->min);
-		rc = -EINVAL;
-		if (h->reply) {
-			/* Still answer, so the frontend doesn't wait */
-			memset(msg.reply, 0, sizeof(msg.reply));
-			msg.reply_len = h->min ? h->min : sizeof(uint64_t);
+	} else if (msg.size < h->min || msg.size > h->max) {
+		if (h->min == h->max) {
+			core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+				  "%s: payload of %u bytes, expected %zu",
+				  vhost_user_req_name(msg.req), msg.size,
+				  h->min);
+		} else {
+			core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+				  "%s: payload of %u bytes, expected %zu to "
+				  "%zu", vhost_user_req_name(msg.req),
+				  msg.size, h->min, h->max);
 		}
+		rc = -EINVAL;
+	} else if (s->msg_nfds > h->fds) {
+		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+			  "%s: %u descriptors attached, it takes %u at most",
+			  vhost_user_req_name(msg.req), s->msg_nfds, h->fds);
+		rc = -EINVAL;
 	} else {
 		rc = h->fn(m, s, &msg);
+	}
+	if (rc && h && h->reply && !msg.reply_len) {
+		/* Still answer, so that the frontend doesn't wait */
+		memset(msg.reply, 0, sizeof(msg.reply));
+		msg.reply_len = sizeof(uint64_t);
 	}
 	vhost_user_close_msg_fds(s);
 

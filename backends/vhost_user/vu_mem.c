@@ -15,6 +15,16 @@
  * uses the same numbers for both, QEMU does not, so code that mixes them
  * up works with one and breaks with the other.
  *
+ * Before a region is mapped, its file must hold all of it: mmap() happily
+ * maps past the end of a file, and the first touch of a page there raises
+ * SIGBUS, which would kill the daemon the first time a descriptor points
+ * into the missing part. So the file must be a regular one (memfds, tmpfs
+ * and hugetlbfs files are) whose size, from fstat(), covers offset plus
+ * size. Other kinds are refused: a character device or a DAX device has no
+ * size to check against, and no frontend shares guest memory that way. A
+ * frontend that shrinks the file after the check is not stopped by this:
+ * QEMU seals its memfds against that (memory-backend-memfd, seal=on).
+ *
  * Every translation checks that the whole range lies in mapped regions:
  * what a guest writes in a descriptor never becomes a pointer outside them.
  * A buffer may run from one region into the next one if their
@@ -25,6 +35,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include "vu_mem.h"
 
@@ -47,14 +58,50 @@ static bool vu_mem_desc_ok(const struct vu_mem_desc *d)
 }
 
 /**
+ * vu_mem_fd_check() - Check that a region's file holds the whole region
+ * @d:		Region as the frontend described it
+ * @fd:		File descriptor passed with it
+ * @fsize:	Set to the file's size when it could be read (else 0)
+ *
+ * glibc 2.33 and later implement fstat() as newfstatat(fd, "",
+ * AT_EMPTY_PATH), older ones call fstat itself.
+ *
+ * Return: 0, -EINVAL for a description that wraps around, -EBADF if @fd
+ *	   is not a descriptor, -ENODEV if it is not a regular file, -ERANGE
+ *	   if the region (offset plus size) runs past the end of the file
+ *
+ * #syscalls fstat newfstatat
+ */
+int vu_mem_fd_check(const struct vu_mem_desc *d, int fd, uint64_t *fsize)
+{
+	struct stat st;
+	uint64_t size;
+
+	*fsize = 0;
+	if (!vu_mem_desc_ok(d))
+		return -EINVAL;
+	if (fd < 0 || fstat(fd, &st))
+		return -EBADF;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0)
+		return -ENODEV;
+
+	size = (uint64_t)st.st_size;
+	*fsize = size;
+	/* Not offset + size > file size: that sum may wrap */
+	if (d->offset > size || d->size > size - d->offset)
+		return -ERANGE;
+	return 0;
+}
+
+/**
  * vu_mem_map() - Map the regions of a memory table
  * @mem:	Empty table to fill
  * @d:		Regions as the frontend described them
  * @n:		Number of regions, 1 to VU_MEM_REGIONS_MAX
  * @fds:	One file descriptor per region (not closed here)
  *
- * Return: 0, or -EINVAL for a bad description, -EBADF, or what mmap()
- *	   said; nothing stays mapped on failure
+ * Return: 0, or what vu_mem_fd_check() found wrong with a region, or what
+ *	   mmap() said; nothing stays mapped on failure
  *
  * #syscalls mmap munmap
  */
@@ -70,16 +117,12 @@ int vu_mem_map(struct vu_mem *mem, const struct vu_mem_desc *d,
 
 	for (i = 0; i < n; i++) {
 		struct vu_mem_region *r = &mem->r[i];
+		uint64_t fsize;
 		void *p;
 
-		if (!vu_mem_desc_ok(&d[i])) {
-			rc = -EINVAL;
+		rc = vu_mem_fd_check(&d[i], fds[i], &fsize);
+		if (rc)
 			goto fail;
-		}
-		if (fds[i] < 0) {
-			rc = -EBADF;
-			goto fail;
-		}
 
 		r->d = d[i];
 		r->map_len = (size_t)(d[i].offset + d[i].size);

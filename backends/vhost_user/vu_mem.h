@@ -48,6 +48,7 @@ struct vu_mem {
 	unsigned int n;
 };
 
+int vu_mem_fd_check(const struct vu_mem_desc *d, int fd, uint64_t *fsize);
 int vu_mem_map(struct vu_mem *mem, const struct vu_mem_desc *d,
 	       unsigned int n, const int *fds);
 void vu_mem_unmap(struct vu_mem *mem);

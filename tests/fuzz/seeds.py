@@ -8,8 +8,12 @@
 #                          protocol, for frames-<module>, and the same
 #                          frames as a QEMU stream for qemu_stream
 # seeds.py text OUT        the config files and port specs the tests use,
-#                          for conf and fwd_spec, and guest memory images
-#                          with well-formed virtqueues for vhost_user
+#                          for conf and fwd_spec, guest memory images
+#                          with well-formed virtqueues for vhost_user, and
+#                          vhost-user sessions for vhost_msg: QEMU's and
+#                          DPDK's order of messages (as observed, see
+#                          /work/shared/tools/README-vhost-user.md), guest
+#                          reboot, reconnect, RESET_OWNER, hostile tables
 #
 # The frames harnesses read records: an operation byte, a 16-bit big-endian
 # length, the data (tests/fuzz/fuzz_frames.c). Frames get operation 1
@@ -194,6 +198,160 @@ def vhost_seed(order, flags, tx_chains, rx_bufs):
     return bytes([order | flags]) + bytes(mem) + bytes(data)
 
 
+# vhost_msg records (tests/fuzz/fuzz_vhost_msg.c): an operation byte, then
+# its arguments; descriptors are named by the harness's table
+(VM_OP_MSG, VM_OP_RAW, VM_OP_KICK, VM_OP_SEND, VM_OP_MEM, VM_OP_RECONNECT,
+ VM_OP_HUP, VM_OP_SECOND, VM_OP_DEFER) = range(9)
+(VM_FD_MEM, VM_FD_SMALL, VM_FD_EMPTY, VM_FD_EVT0, VM_FD_EVT1, VM_FD_PIPE_R,
+ VM_FD_PIPE_W, VM_FD_RDONLY) = range(8)
+VM_MEM = 0x10000
+VM_GPA = VU_GPA                     # the harness's guest-physical base
+VM_UVA_QEMU = 0x7f1234560000      # QEMU: frontend addresses are not gpa
+VM_FEATURES = 0x140008000
+VM_F, VM_NEED_REPLY = 1, 9          # header flags: version, + NEED_REPLY
+(GET_FEATURES, SET_FEATURES, SET_OWNER, RESET_OWNER, SET_MEM_TABLE,
+ SET_LOG_BASE) = 1, 2, 3, 4, 5, 6
+(SET_VRING_NUM, SET_VRING_ADDR, SET_VRING_BASE, GET_VRING_BASE,
+ SET_VRING_KICK, SET_VRING_CALL, SET_VRING_ERR, GET_PROTOCOL_FEATURES,
+ SET_PROTOCOL_FEATURES, GET_QUEUE_NUM, SET_VRING_ENABLE) = range(8, 19)
+
+
+def vm_msg(req, payload=b'', fds=(), flags=VM_F):
+    return (bytes([VM_OP_MSG, req, flags, len(fds)]) + bytes(fds) +
+            struct.pack('<H', len(payload)) + payload)
+
+
+def vm_u64(req, v, fds=(), flags=VM_F):
+    return vm_msg(req, struct.pack('<Q', v), fds, flags)
+
+
+def vm_state(req, q, num, flags=VM_F):
+    return vm_msg(req, struct.pack('<II', q, num), (), flags)
+
+
+def vm_table(regions, fds=None, flags=VM_NEED_REPLY):
+    """SET_MEM_TABLE: regions of (gpa, size, uva, offset)"""
+    p = struct.pack('<II', len(regions), 0)
+    for r in regions:
+        p += struct.pack('<QQQQ', *r)
+    return vm_msg(SET_MEM_TABLE, p, fds or [VM_FD_MEM] * len(regions), flags)
+
+
+def vm_ring(q, uva):
+    """NUM, BASE, ADDR (the harness's layout), KICK, as frontends send"""
+    base = uva + q * 0x2000
+    addr = struct.pack('<IIQQQQ', q, 0, base, base + 0x1400, base + 0x1000,
+                       0)
+    return (vm_state(SET_VRING_NUM, q, 256) + vm_state(SET_VRING_BASE, q, 0) +
+            vm_msg(SET_VRING_ADDR, addr, (), VM_NEED_REPLY) +
+            vm_u64(SET_VRING_KICK, q, [VM_FD_EVT0]))
+
+
+def vm_traffic():
+    """The guest sends its two chains, then gets three frames"""
+    return (bytes([VM_OP_KICK, 0, VM_OP_DEFER, VM_OP_SEND, 2]) +
+            struct.pack('<HHH', 60, 1514, 342))
+
+
+def vm_qemu_start():
+    """QEMU 7.2 at start, before the guest runs"""
+    b = (vm_msg(GET_FEATURES) + vm_msg(GET_PROTOCOL_FEATURES) +
+         vm_u64(SET_PROTOCOL_FEATURES, 8) + vm_msg(SET_OWNER) +
+         vm_msg(GET_FEATURES))
+    for q in (0, 1):
+        b += (vm_u64(SET_VRING_CALL, q, [VM_FD_EVT1]) +
+              vm_u64(SET_VRING_ERR, q, [VM_FD_EVT1]))
+    for i in range(8):
+        b += vm_state(SET_VRING_ENABLE, i % 2, 1)
+    return b
+
+
+def vm_qemu_driver_ok():
+    """QEMU 7.2 when the guest's driver is ready"""
+    b = (vm_u64(SET_FEATURES, VM_FEATURES) +
+         vm_table([(VM_GPA, VM_MEM, VM_UVA_QEMU, 0)]))
+    for q in (0, 1):
+        b += vm_ring(q, VM_UVA_QEMU) + vm_u64(SET_VRING_CALL, q, [VM_FD_EVT1])
+    return b + vm_state(SET_VRING_ENABLE, 0, 1) + \
+        vm_state(SET_VRING_ENABLE, 1, 1)
+
+
+def vm_qemu_stop():
+    """QEMU 7.2 at the guest's power-off or reset"""
+    return (vm_state(GET_VRING_BASE, 0, 0) + vm_state(GET_VRING_BASE, 1, 0) +
+            vm_state(SET_VRING_ENABLE, 0, 0))
+
+
+def vm_dpdk():
+    """DPDK virtio_user: SET_OWNER first, calls before features, no ERR,
+    one region whose guest-physical and virtual addresses are equal"""
+    b = (vm_msg(SET_OWNER) + vm_msg(GET_FEATURES) +
+         vm_u64(SET_VRING_CALL, 0, [VM_FD_EVT1]) +
+         vm_u64(SET_VRING_CALL, 1, [VM_FD_EVT1]) +
+         vm_u64(SET_FEATURES, VM_FEATURES) + vm_msg(GET_PROTOCOL_FEATURES) +
+         vm_u64(SET_PROTOCOL_FEATURES, 8) +
+         vm_table([(VM_GPA, VM_MEM, VM_GPA, 0)]))
+    for q in (0, 1):
+        b += vm_ring(q, VM_GPA)
+    b += vm_state(SET_VRING_ENABLE, 0, 1) + vm_state(SET_VRING_ENABLE, 1, 1)
+    b += vm_traffic()
+    return (b + vm_state(SET_VRING_ENABLE, 0, 0) +
+            vm_state(SET_VRING_ENABLE, 1, 0) +
+            vm_state(GET_VRING_BASE, 0, 0) + vm_state(GET_VRING_BASE, 1, 0))
+
+
+def vm_hostile():
+    """Tables larger than their files, stray and surplus descriptors"""
+    return (vm_table([(VM_GPA, VM_MEM, VM_UVA_QEMU, 0)], [VM_FD_SMALL]) +
+            vm_table([(VM_GPA, 1 << 30, VM_UVA_QEMU, 0)], [VM_FD_SMALL]) +
+            vm_table([(VM_GPA, 0x1000, VM_UVA_QEMU, (1 << 64) - 0x800)]) +
+            vm_table([(VM_GPA, 0x1000, VM_UVA_QEMU, 0)], [VM_FD_EMPTY]) +
+            vm_table([(VM_GPA, 0x1000, VM_UVA_QEMU, 0)], [VM_FD_RDONLY]) +
+            vm_table([(VM_GPA, 0x1000, VM_UVA_QEMU, 0)], [VM_FD_EVT0]) +
+            vm_table([(VM_GPA, 0x1000, VM_UVA_QEMU, 0)],
+                     [VM_FD_MEM, VM_FD_MEM]) +
+            vm_msg(SET_LOG_BASE, struct.pack('<QQ', VM_MEM, 0), [VM_FD_MEM],
+                   VM_NEED_REPLY) +
+            vm_msg(SET_OWNER, b'', [VM_FD_EVT0], VM_NEED_REPLY) +
+            vm_u64(SET_VRING_CALL, 1, [VM_FD_EVT0, VM_FD_EVT1],
+                   VM_NEED_REPLY) +
+            vm_u64(SET_VRING_KICK, 1 | 1 << 8, [VM_FD_PIPE_R],
+                   VM_NEED_REPLY) +
+            vm_u64(SET_VRING_KICK, 1, [VM_FD_PIPE_W], VM_NEED_REPLY) +
+            vm_state(SET_VRING_NUM, 1, 255, VM_NEED_REPLY) +
+            vm_msg(SET_VRING_ADDR, struct.pack('<IIQQQQ', 1, 0, 8, 0, 0, 0),
+                   (), VM_NEED_REPLY) +
+            vm_state(GET_VRING_BASE, 1, 0) +
+            vm_msg(GET_FEATURES, b'', [VM_FD_EVT0] * 9))
+
+
+def vhost_msg_seeds():
+    """Sessions as QEMU and DPDK run them, and hostile ones"""
+    qemu = vm_qemu_start() + vm_qemu_driver_ok()
+    more_tx = (bytes([VM_OP_MEM]) + struct.pack('<HB', 0x2000 + 3 * 16, 16) +
+               struct.pack('<QIHH', VM_GPA + 0xa000, 12 + 1500, 0, 0) +
+               bytes([VM_OP_MEM]) + struct.pack('<HB', 0x3000 + 2, 4) +
+               struct.pack('<HH', 3, 3) + bytes([VM_OP_KICK, 0]))
+    return [
+        qemu + vm_traffic() + more_tx + vm_qemu_stop(),
+        qemu + vm_traffic() + vm_qemu_stop() + vm_qemu_driver_ok() +
+        vm_traffic(),
+        vm_dpdk(),
+        qemu + vm_traffic() + bytes([VM_OP_RECONNECT]) + qemu + vm_traffic(),
+        qemu + vm_msg(RESET_OWNER) + vm_qemu_driver_ok() + vm_traffic() +
+        bytes([VM_OP_HUP]) + vm_dpdk(),
+        vm_hostile() + qemu + vm_traffic(),
+        vm_msg(GET_FEATURES) + vm_u64(SET_FEATURES, 0x100008000) +
+        vm_table([(VM_GPA, VM_MEM, VM_UVA_QEMU, 0)], None, VM_F) +
+        vm_ring(0, VM_UVA_QEMU) + vm_ring(1, VM_UVA_QEMU) + vm_traffic() +
+        vm_msg(GET_QUEUE_NUM),
+        bytes([VM_OP_RAW, 5]) + struct.pack('<III', GET_FEATURES, 1, 0)[:5] +
+        bytes([VM_OP_RAW, 7]) + struct.pack('<III', GET_FEATURES, 1, 0)[5:] +
+        bytes([VM_OP_SECOND]) + qemu + bytes([VM_OP_SECOND, VM_OP_HUP]) +
+        qemu + vm_traffic(),
+    ]
+
+
 def from_text(top, out):
     # vhost_user: byte 0 (ring size, features, frames to send), then memory
     write_seed(out, 'vhost_user', vhost_seed(
@@ -203,6 +361,8 @@ def from_text(top, out):
         4, 8 | (2 << 5), [[12 + 1514], [12 + 14, 1500]], [1526, 1526]))
     write_seed(out, 'vhost_user', vhost_seed(
         0, 16 | (1 << 5), [[10 + 60]], [100]))
+    for seed in vhost_msg_seeds():
+        write_seed(out, 'vhost_msg', seed)
     for p in [os.path.join(top, 'etc', 'passt.conf')] + sorted(
             glob.glob(os.path.join(top, 'tests', 'integration', 'config',
                                    '*.conf'))):

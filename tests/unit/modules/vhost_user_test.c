@@ -57,6 +57,8 @@ extern const struct passt_module passt_module;
 #define R_GET_FEATURES		1
 #define R_SET_FEATURES		2
 #define R_SET_OWNER		3
+#define R_SET_LOG_BASE		6
+#define R_SET_LOG_FD		7
 #define R_SET_MEM_TABLE		5
 #define R_SET_VRING_NUM		8
 #define R_SET_VRING_ADDR	9
@@ -398,9 +400,90 @@ static void test_mem_refused(void)
 	CU_ASSERT_EQUAL(vu_mem_map(&mem, &ok, 0, &fd), -EINVAL);
 	CU_ASSERT_EQUAL(vu_mem_map(&mem, &ok, VU_MEM_REGIONS_MAX + 1, &fd),
 			-EINVAL);
-	/* Not mappable: an eventfd */
-	CU_ASSERT(vu_mem_map(&mem, &ok, 1, &fd) < 0);
+	/* Not a regular file: an eventfd */
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, &ok, 1, &fd), -ENODEV);
 	CU_ASSERT_EQUAL(mem.n, 0);
+	close(fd);
+}
+
+/**
+ * t_memfd_sized() - A memfd of a given size, not mapped here
+ * @size:	Size in bytes
+ *
+ * Return: the memfd
+ */
+static int t_memfd_sized(size_t size)
+{
+	int fd = memfd_create("vu-test-size", MFD_CLOEXEC);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(!ftruncate(fd, (off_t)size));
+	return fd;
+}
+
+static void test_mem_file_size(void)
+{
+	struct vu_mem_desc big = { 0, 1ULL << 30, 0x7000000, 0 };
+	struct vu_mem_desc exact = { 0, 0x1000, 0x7000000, 0 };
+	struct vu_mem_desc tail = { 0, 0x800, 0x7000000, 0x800 };
+	struct vu_mem_desc past = { 0, 0x800, 0x7000000, 0x801 };
+	struct vu_mem_desc far = { 0, 0x1000, 0x7000000, 1ULL << 62 };
+	struct vu_mem_desc wrap = { 0, 0x1000, 0x7000000,
+				    UINT64_MAX - 0xfff };
+	struct vu_mem_desc two[2] = {
+		{ 0, 0x1000, 0x7000000, 0 },
+		{ 0x1000, 0x2000, 0x8000000, 0 },
+	};
+	struct vu_mem mem;
+	uint64_t fsize;
+	int fd = t_memfd_sized(0x1000), fds[2], p[2], ro;
+	char path[64];
+
+	/* The hostile frontend of issue #8: 4 KiB of file, 1 GiB claimed */
+	CU_ASSERT_EQUAL(vu_mem_fd_check(&big, fd, &fsize), -ERANGE);
+	CU_ASSERT_EQUAL(fsize, 0x1000);
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, &big, 1, &fd), -ERANGE);
+	CU_ASSERT_EQUAL(mem.n, 0);
+
+	/* Exactly the file, and its second half: mapped, last byte usable */
+	CU_ASSERT_EQUAL(vu_mem_fd_check(&exact, fd, &fsize), 0);
+	CU_ASSERT_EQUAL_FATAL(vu_mem_map(&mem, &exact, 1, &fd), 0);
+	CU_ASSERT_EQUAL(mem.n, 1);
+	*(uint8_t *)vu_mem_uva(&mem, 0x7000fff, 1) = 0x5a;
+	vu_mem_unmap(&mem);
+	CU_ASSERT_EQUAL_FATAL(vu_mem_map(&mem, &tail, 1, &fd), 0);
+	CU_ASSERT_EQUAL(*(uint8_t *)vu_mem_uva(&mem, 0x70007ff, 1), 0x5a);
+	vu_mem_unmap(&mem);
+
+	/* One byte too far; an offset beyond the file; one that wraps */
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, &past, 1, &fd), -ERANGE);
+	CU_ASSERT_EQUAL(vu_mem_fd_check(&far, fd, &fsize), -ERANGE);
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, &far, 1, &fd), -ERANGE);
+	CU_ASSERT_EQUAL(vu_mem_fd_check(&wrap, fd, &fsize), -EINVAL);
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, &wrap, 1, &fd), -EINVAL);
+
+	/* A good region, then a short one: nothing stays mapped */
+	fds[0] = fds[1] = fd;
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, two, 2, fds), -ERANGE);
+	CU_ASSERT_EQUAL(mem.n, 0);
+
+	/* Not regular files: no size to check, refused */
+	CU_ASSERT_FATAL(!pipe2(p, O_CLOEXEC));
+	CU_ASSERT_EQUAL(vu_mem_fd_check(&exact, p[0], &fsize), -ENODEV);
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, &exact, 1, &p[0]), -ENODEV);
+	close(p[0]);
+	close(p[1]);
+	/* Closed in the meantime */
+	CU_ASSERT_EQUAL(vu_mem_fd_check(&exact, p[0], &fsize), -EBADF);
+
+	/* Big enough but read-only: mmap() itself refuses */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	ro = open(path, O_RDONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(ro >= 0);
+	CU_ASSERT_EQUAL(vu_mem_fd_check(&exact, ro, &fsize), 0);
+	CU_ASSERT_EQUAL(vu_mem_map(&mem, &exact, 1, &ro), -EACCES);
+	CU_ASSERT_EQUAL(mem.n, 0);
+	close(ro);
 	close(fd);
 }
 
@@ -1216,13 +1299,13 @@ static void t_pump(void)
  * @p:		Payload
  * @size:	Its size
  * @fds:	Descriptors to attach
- * @nfds:	How many
+ * @nfds:	How many, up to 16
  */
 static void t_send(uint32_t req, uint32_t flags, const void *p, uint32_t size,
 		   const int *fds, unsigned int nfds)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
 		struct cmsghdr align;
 	} ctl;
 	uint32_t hdr[3] = { req, F_VERSION | flags, size };
@@ -1233,6 +1316,7 @@ static void t_send(uint32_t req, uint32_t flags, const void *p, uint32_t size,
 	if (nfds) {
 		struct cmsghdr *c;
 
+		memset(&ctl, 0, sizeof(ctl));
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		c = CMSG_FIRSTHDR(&mh);
@@ -1345,7 +1429,7 @@ static void t_session(int *kick, int *call)
 	unsigned int q;
 	int c0;
 
-	t_u64(R_GET_FEATURES, 0, 0);
+	t_send(R_GET_FEATURES, 0, NULL, 0, NULL, 0);
 	CU_ASSERT_TRUE(t_reply(R_GET_FEATURES, &v, sizeof(v)) &&
 		       v == FEATURES);
 	t_send(R_GET_PROTOCOL_FEATURES, 0, NULL, 0, NULL, 0);
@@ -1518,7 +1602,7 @@ static void test_proto_session(void)
 static void test_proto_errors(void)
 {
 	uint8_t mt[8 + 2 * sizeof(struct vu_mem_desc)] = { 2 };
-	uint32_t st[2];
+	uint32_t st[2] = { 0 };
 	uint64_t v;
 	int fd;
 
@@ -1594,6 +1678,341 @@ static void test_proto_errors(void)
 		CU_ASSERT_EQUAL(fake_core.resets, 2);
 	}
 
+	t_stop();
+	munmap(env.base, T_MEM_SIZE);
+	close(env.memfd);
+}
+
+/**
+ * t_mem_table() - Send SET_MEM_TABLE with one region, get the status
+ * @d:		The region
+ * @fd:		Its descriptor
+ *
+ * Return: the REPLY_ACK status
+ */
+static uint64_t t_mem_table(const struct vu_mem_desc *d, int fd)
+{
+	uint8_t mt[8 + sizeof(*d)] = { 1 };
+
+	memcpy(mt + 8, d, sizeof(*d));
+	t_send(R_SET_MEM_TABLE, F_NEED_REPLY, mt, sizeof(mt), &fd, 1);
+	return t_ack(R_SET_MEM_TABLE);
+}
+
+/**
+ * t_tx_one() - The guest sends one more frame: it must reach the core
+ * @kick:	Our kick eventfd for the transmit queue
+ *
+ * Return: true if exactly one frame arrived
+ */
+static bool t_tx_one(int kick)
+{
+	struct vu_avail *a = t_avail(VU_TX_Q);
+	uint16_t idx = a->idx;
+
+	t_set(VU_TX_Q, idx % 256, T_BUF_OFF, T_HDR + 60, 0, 0);
+	a->ring[idx % 256] = idx % 256;
+	__atomic_store_n(&a->idx, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
+	fake_core_frames_clear();
+	t_kick(kick);
+	return fake_core.n_from_guest == 1 && t_used(VU_TX_Q)->idx == idx + 1;
+}
+
+static void test_proto_mem_file_size(void)
+{
+	struct vu_mem_desc big = { T_GPA, 1ULL << 30, T_UVA, 0 };
+	struct vu_mem_desc past = { T_GPA, 0x1000, T_UVA, 1 };
+	struct vu_mem_desc far = { T_GPA, 0x1000, T_UVA, 1ULL << 40 };
+	struct vu_mem_desc wrap = { T_GPA, 0x1000, T_UVA, UINT64_MAX - 0x800 };
+	struct vu_mem_desc exact = { T_GPA, 0x1000, T_UVA, 0 };
+	int kick[2], call[2], small, ev;
+	unsigned int q, nfds;
+
+	env.memfd = t_memfd(&env.base);
+	t_start();
+	nfds = t_nfds();
+	t_session(kick, call);
+	small = t_memfd_sized(0x1000);
+	fake_core_logs_clear();
+
+	/* 4 KiB of file for a 1 GiB region: refused, said why */
+	CU_ASSERT_EQUAL(t_mem_table(&big, small), 1);
+	CU_ASSERT(fake_core_log_find("region 0: offset 0 plus 1073741824 "
+				     "bytes, but its file has 4096 "
+				     "bytes") >= 0);
+	/* One byte past the end, far past it, wrapping around */
+	CU_ASSERT_EQUAL(t_mem_table(&past, small), 1);
+	CU_ASSERT_EQUAL(t_mem_table(&far, small), 1);
+	CU_ASSERT_EQUAL(t_mem_table(&wrap, small), 1);
+	CU_ASSERT(fake_core_log_find("wraps around") >= 0);
+	/* An eventfd is no memory */
+	ev = eventfd(0, EFD_CLOEXEC);
+	CU_ASSERT_EQUAL(t_mem_table(&exact, ev), 1);
+	CU_ASSERT(fake_core_log_find("not a regular file") >= 0);
+	close(ev);
+
+	/* The old table is still there: the guest keeps transmitting */
+	CU_ASSERT_TRUE(t_tx_one(kick[VU_TX_Q]));
+	CU_ASSERT_EQUAL(fake_core.resets, 0);
+
+	/* Exactly the file: accepted (the rings are not in it, so the queues
+	 * stop until the frontend moves them)
+	 */
+	CU_ASSERT_EQUAL(t_mem_table(&exact, small), 0);
+	fake_core_frames_clear();
+	t_kick(kick[VU_TX_Q]);
+	CU_ASSERT_EQUAL(fake_core.n_from_guest, 0);
+	/* And the big table back: running again */
+	{
+		struct vu_mem_desc d = { T_GPA, T_MEM_SIZE, T_UVA, 0 };
+
+		CU_ASSERT_EQUAL(t_mem_table(&d, env.memfd), 0);
+	}
+	CU_ASSERT_TRUE(t_tx_one(kick[VU_TX_Q]));
+
+	/* None of the descriptors sent is left open in the module */
+	close(small);
+	for (q = 0; q < 2; q++) {
+		close(kick[q]);
+		close(call[q]);
+	}
+	close(fe.sk);
+	fe.sk = -1;
+	t_pump();
+	CU_ASSERT_EQUAL(t_nfds(), nfds - 2);
+	t_stop();
+	munmap(env.base, T_MEM_SIZE);
+	close(env.memfd);
+}
+
+static void test_proto_stray_fds(void)
+{
+	struct vu_mem_desc d = { T_GPA, T_MEM_SIZE, T_UVA, 0 };
+	uint8_t mt[8 + sizeof(d)] = { 1 };
+	uint64_t log[2] = { T_MEM_SIZE, 0 }, feat = FEATURES, v;
+	int e[16], i, nfds;
+
+	env.memfd = t_memfd(&env.base);
+	t_start();
+	nfds = (int)t_nfds();
+	for (i = 0; i < 16; i++) {
+		e[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		CU_ASSERT_FATAL(e[i] >= 0);
+	}
+	memcpy(mt + 8, &d, sizeof(d));
+
+	/* Requests that take no descriptor, and unsupported ones, with some:
+	 * refused, and every descriptor closed
+	 */
+	t_send(R_SET_OWNER, F_NEED_REPLY, NULL, 0, e, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_OWNER), 1);
+	t_send(R_SET_FEATURES, F_NEED_REPLY, &feat, sizeof(feat), e, 2);
+	CU_ASSERT_EQUAL(t_ack(R_SET_FEATURES), 1);
+	t_send(R_SET_LOG_BASE, F_NEED_REPLY, log, sizeof(log), &env.memfd, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_LOG_BASE), 1);
+	t_send(R_SET_LOG_FD, F_NEED_REPLY, NULL, 0, e, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_LOG_FD), 1);
+	t_send(77, F_NEED_REPLY, NULL, 0, e, 3);
+	CU_ASSERT_EQUAL(t_ack(77), 1);
+	t_send(R_GET_FEATURES, 0, NULL, 0, e, 1);
+	CU_ASSERT_TRUE(t_reply(R_GET_FEATURES, &v, sizeof(v)) && v == 0);
+
+	/* More than the request takes */
+	v = 1;
+	t_send(R_SET_VRING_CALL, F_NEED_REPLY, &v, sizeof(v), e, 2);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_CALL), 1);
+	t_send(R_SET_VRING_KICK, F_NEED_REPLY, &v, sizeof(v), e, 2);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_KICK), 1);
+	{
+		int two[2] = { env.memfd, env.memfd };
+
+		t_send(R_SET_MEM_TABLE, F_NEED_REPLY, mt, sizeof(mt), two, 2);
+		CU_ASSERT_EQUAL(t_ack(R_SET_MEM_TABLE), 1);
+	}
+	/* One, but the message says there is none */
+	v = 1 | 1ULL << 8;
+	t_send(R_SET_VRING_CALL, F_NEED_REPLY, &v, sizeof(v), e, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_CALL), 1);
+	t_send(R_SET_VRING_ERR, F_NEED_REPLY, &v, sizeof(v), e, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_ERR), 1);
+	/* A payload too short to be read: its descriptor goes too */
+	t_send(R_SET_VRING_KICK, F_NEED_REPLY, &v, 4, e, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_KICK), 1);
+
+	CU_ASSERT_EQUAL((int)t_nfds(), nfds + 16);
+	CU_ASSERT_EQUAL(fake_core.resets, 0);
+
+	/* A correct call fd is still taken (and kept: one more open) */
+	v = 1;
+	t_send(R_SET_VRING_CALL, F_NEED_REPLY, &v, sizeof(v), e, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_CALL), 0);
+	CU_ASSERT_EQUAL((int)t_nfds(), nfds + 17);
+
+	/* Nine descriptors: more than any message has, the frontend goes */
+	t_send(R_GET_FEATURES, 0, NULL, 0, e, 9);
+	CU_ASSERT_EQUAL(fake_core.resets, 1);
+	CU_ASSERT_EQUAL(recv(fe.sk, &v, 1, 0), 0);
+	/* ...with every descriptor: its connection and the call fd too */
+	CU_ASSERT_EQUAL((int)t_nfds(), nfds + 16 - 1);
+
+	for (i = 0; i < 16; i++)
+		close(e[i]);
+	t_stop();
+	munmap(env.base, T_MEM_SIZE);
+	close(env.memfd);
+}
+
+static void test_proto_payload_sizes(void)
+{
+	uint8_t big[8 + 2 * sizeof(struct vu_mem_desc)] = { 1 };
+	uint64_t a[6] = { 0 }, v;
+	uint32_t st[3] = { 1, 256, 0 };
+
+	env.memfd = t_memfd(&env.base);
+	t_start();
+
+	/* Longer or shorter than the request's layout: refused */
+	t_send(R_SET_FEATURES, F_NEED_REPLY, a, 16, NULL, 0);
+	CU_ASSERT_EQUAL(t_ack(R_SET_FEATURES), 1);
+	t_send(R_SET_FEATURES, F_NEED_REPLY, a, 4, NULL, 0);
+	CU_ASSERT_EQUAL(t_ack(R_SET_FEATURES), 1);
+	t_send(R_SET_VRING_NUM, F_NEED_REPLY, st, 12, NULL, 0);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_NUM), 1);
+	t_send(R_SET_VRING_ADDR, F_NEED_REPLY, a, 48, NULL, 0);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_ADDR), 1);
+	t_send(R_SET_VRING_ADDR, F_NEED_REPLY, a, 32, NULL, 0);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_ADDR), 1);
+	t_send(R_SET_OWNER, F_NEED_REPLY, a, 8, NULL, 0);
+	CU_ASSERT_EQUAL(t_ack(R_SET_OWNER), 1);
+	CU_ASSERT(fake_core_log_find("SET_OWNER: payload of 8 bytes, "
+				     "expected 0") >= 0);
+	/* A memory table with one good region in the room of two, or less */
+	{
+		struct vu_mem_desc d = { T_GPA, T_MEM_SIZE, T_UVA, 0 };
+
+		memcpy(big + 8, &d, sizeof(d));
+	}
+	t_send(R_SET_MEM_TABLE, F_NEED_REPLY, big, sizeof(big), &env.memfd,
+	       1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_MEM_TABLE), 1);
+	t_send(R_SET_MEM_TABLE, F_NEED_REPLY, big, 8 + 31, &env.memfd, 1);
+	CU_ASSERT_EQUAL(t_ack(R_SET_MEM_TABLE), 1);
+
+	/* Replies still come, zeroed, each of eight bytes */
+	t_send(R_GET_FEATURES, 0, a, 8, NULL, 0);
+	CU_ASSERT_TRUE(t_reply(R_GET_FEATURES, &v, sizeof(v)) && v == 0);
+	t_send(R_GET_PROTOCOL_FEATURES, F_NEED_REPLY, a, 1, NULL, 0);
+	CU_ASSERT_TRUE(t_reply(R_GET_PROTOCOL_FEATURES, &v, sizeof(v)) &&
+		       v == 0);
+	CU_ASSERT_TRUE(t_nothing());
+	t_send(R_GET_VRING_BASE, 0, st, 4, NULL, 0);
+	CU_ASSERT_TRUE(t_reply(R_GET_VRING_BASE, a, 8) && a[0] == 0);
+
+	/* And the right sizes work */
+	t_send(R_GET_FEATURES, 0, NULL, 0, NULL, 0);
+	CU_ASSERT_TRUE(t_reply(R_GET_FEATURES, &v, sizeof(v)) &&
+		       v == FEATURES);
+	t_u64(R_SET_FEATURES, F_NEED_REPLY, FEATURES);
+	CU_ASSERT_EQUAL(t_ack(R_SET_FEATURES), 0);
+	CU_ASSERT_EQUAL(fake_core.resets, 0);
+
+	t_stop();
+	munmap(env.base, T_MEM_SIZE);
+	close(env.memfd);
+}
+
+/**
+ * t_addr() - SET_VRING_ADDR for a queue, get the status
+ * @q:		Queue
+ * @flags:	Flags
+ * @desc:	Descriptor table, frontend address
+ * @used:	Used ring
+ * @avail:	Available ring
+ *
+ * Return: the REPLY_ACK status
+ */
+static uint64_t t_addr(unsigned int q, uint32_t flags, uint64_t desc,
+		       uint64_t used, uint64_t avail)
+{
+	uint64_t a[5] = { q | (uint64_t)flags << 32, desc, used, avail, 0 };
+
+	t_send(R_SET_VRING_ADDR, F_NEED_REPLY, a, sizeof(a), NULL, 0);
+	return t_ack(R_SET_VRING_ADDR);
+}
+
+static void test_proto_rings(void)
+{
+	uint64_t desc = T_UVA + T_Q_STRIDE, avail = desc + T_AVAIL_OFF;
+	uint64_t used = desc + T_USED_OFF;
+	int kick[2], call[2], p[2], k, fl;
+	unsigned int q;
+	uint32_t st[2];
+
+	env.memfd = t_memfd(&env.base);
+	t_start();
+
+	/* Stopping queues that never started: a zero answer each, and the
+	 * guest's flows (there can't be any yet) are dropped once
+	 */
+	for (q = 0; q < 2; q++) {
+		t_state(R_GET_VRING_BASE, 0, q, 77);
+		CU_ASSERT_TRUE(t_reply(R_GET_VRING_BASE, st, sizeof(st)));
+		CU_ASSERT_EQUAL(st[0], q);
+		CU_ASSERT_EQUAL(st[1], 0);
+	}
+	CU_ASSERT_EQUAL(fake_core.resets, 1);
+
+	/* Sizes: powers of two up to 32768 only */
+	t_state(R_SET_VRING_NUM, F_NEED_REPLY, 1, 255);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_NUM), 1);
+	t_state(R_SET_VRING_NUM, F_NEED_REPLY, 1, 65536);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_NUM), 1);
+	t_state(R_SET_VRING_NUM, F_NEED_REPLY, 1, 32768);
+	CU_ASSERT_EQUAL(t_ack(R_SET_VRING_NUM), 0);
+
+	/* Misaligned rings, logging: refused before memory is known */
+	CU_ASSERT_EQUAL(t_addr(1, 0, desc + 8, used, avail), 1);
+	CU_ASSERT_EQUAL(t_addr(1, 0, desc, used + 2, avail), 1);
+	CU_ASSERT_EQUAL(t_addr(1, 0, desc, used, avail + 1), 1);
+	CU_ASSERT_EQUAL(t_addr(1, 1, desc, used, avail), 1);
+	CU_ASSERT(fake_core_log_find("must be aligned to 16, 2 and 4 "
+				     "bytes") >= 0);
+	CU_ASSERT(fake_core_log_find("no logging") >= 0);
+	CU_ASSERT_EQUAL(t_addr(2, 0, desc, used, avail), 1);
+
+	/* A whole session after that, and frames */
+	t_session(kick, call);
+	CU_ASSERT_TRUE(t_tx_one(kick[VU_TX_Q]));
+
+	/* Refused on a running queue: it keeps its rings and runs on */
+	CU_ASSERT_EQUAL(t_addr(1, 0, desc + 4, used, avail), 1);
+	CU_ASSERT_TRUE(t_tx_one(kick[VU_TX_Q]));
+
+	/* A blocking pipe as the kick fd: made non-blocking, so that an
+	 * event with nothing to read can't stall the daemon
+	 */
+	CU_ASSERT_FATAL(!pipe2(p, O_CLOEXEC));
+	{
+		uint64_t v = VU_TX_Q;
+
+		t_send(R_SET_VRING_KICK, 0, &v, sizeof(v), &p[0], 1);
+	}
+	fl = fcntl(p[0], F_GETFL);
+	CU_ASSERT(fl >= 0 && (fl & O_NONBLOCK));
+	k = t_fd_call(T_FD_KICK);
+	if (k >= 0 && fl >= 0 && (fl & O_NONBLOCK)) {
+		passt_module.on_fd(fe.m, T_FD_KICK, fake_core.fd_calls[k].fd,
+				   fake_core.fd_calls[k].data, EPOLLIN,
+				   fake_core_now());
+	}
+	CU_ASSERT_EQUAL(fake_core.resets, 1);
+
+	close(p[0]);
+	close(p[1]);
+	for (q = 0; q < 2; q++) {
+		close(kick[q]);
+		close(call[q]);
+	}
 	t_stop();
 	munmap(env.base, T_MEM_SIZE);
 	close(env.memfd);
@@ -1714,6 +2133,8 @@ static void test_proto_stale_socket(void)
 UNIT_SUITE(vhost_user,
 	{ "memory regions: translation and bounds", test_mem_translate },
 	{ "memory regions: bad tables refused", test_mem_refused },
+	{ "memory regions: must lie within their files",
+	  test_mem_file_size },
 	{ "rings: mapped only inside memory, aligned", test_ring_map },
 	{ "tx: one buffer, zero copy", test_tx_single },
 	{ "tx: scattered chain gathered", test_tx_chained },
@@ -1741,6 +2162,14 @@ UNIT_SUITE(vhost_user,
 	{ "protocol: QEMU-like session, frames both ways",
 	  test_proto_session },
 	{ "protocol: bad requests refused or fatal", test_proto_errors },
+	{ "protocol: memory regions larger than their files refused",
+	  test_proto_mem_file_size },
+	{ "protocol: descriptors not taken are closed, too many refused",
+	  test_proto_stray_fds },
+	{ "protocol: payload sizes must match the request",
+	  test_proto_payload_sizes },
+	{ "protocol: ring sizes, alignment, early GET_VRING_BASE, kick fd",
+	  test_proto_rings },
 	{ "protocol: pieces, second frontend, reconnect",
 	  test_proto_pieces_and_reconnect },
 	{ "protocol: stale, live and overlong socket paths",
