@@ -687,6 +687,7 @@ size_t frame_from_guest(const struct passt_frame *in, size_t n,
 
 			f->data = in[i].data;
 			f->len = in[i].len;
+			f->flags = in[i].flags;
 			owner = frame_owner_in(f, net, &done);
 			if (owner < 0)
 				continue;

@@ -11,10 +11,16 @@
  * is a file descriptor the daemon reads frames from and writes frames to.
  * Nothing is translated here: each read() of the tap is one whole frame from
  * the guest, handed to the core; each frame the core has for the guest is
- * one write(). The tap has no packet information header (IFF_NO_PI) and no
- * virtio-net header (no IFF_VNET_HDR): the guest kernel segments and
- * checksums everything before we see it, as it would for a real NIC
- * without offloads.
+ * one write(). The tap has no packet information header (IFF_NO_PI), but a
+ * virtio-net header (IFF_VNET_HDR) in front of each frame, which lets the
+ * guest kernel offload to us what no one needs done: TCP and UDP checksums
+ * (nothing to verify in a frame that went from memory to memory; the
+ * header says when a checksum was left out, and the frame is passed on
+ * with PASST_FRAME_CSUM_OK) and TCP segmentation (a segment may be up to
+ * 64 KiB long whatever the MTU: the tcp module takes it whole). Frames to
+ * the guest carry a header saying their checksums are right
+ * (VIRTIO_NET_HDR_F_DATA_VALID), as they are: the guest kernel skips
+ * checking them, and a frame it forwards further still has them.
  *
  * Attaching
  * ---------
@@ -104,6 +110,9 @@
 
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+
+#include <linux/virtio_net.h>
 
 #include <passt/module.h>
 
@@ -437,6 +446,24 @@ static void tap_gone(struct passt_mod *m, int err)
 }
 
 /**
+ * tap_vnet_flags() - Frame flags from the virtio-net header the tap wrote
+ * @hdr:	Header, TAP_VNET_HLEN bytes
+ *
+ * The kernel marks a frame whose checksum it left for the device to fill
+ * (VIRTIO_NET_HDR_F_NEEDS_CSUM: the field holds a partial sum) or knows to
+ * be right (VIRTIO_NET_HDR_F_DATA_VALID); either way it came from memory.
+ *
+ * Return: PASST_FRAME_CSUM_OK or 0
+ */
+static uint8_t tap_vnet_flags(const uint8_t *hdr)
+{
+	if (hdr[0] & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+		      VIRTIO_NET_HDR_F_DATA_VALID))
+		return PASST_FRAME_CSUM_OK;
+	return 0;
+}
+
+/**
  * tap_read() - Read a batch of frames from the guest, hand it to the core
  * @m:		This module
  * @events:	epoll events
@@ -454,7 +481,7 @@ static void tap_read(struct passt_mod *m, uint32_t events)
 	/* Runts count too: a guest sending only those can't keep us here */
 	for (reads = 0; reads < TAP_BATCH; reads++) {
 		uint8_t *slot = s->pool + n * TAP_SLOT;
-		ssize_t len = read(s->fd, slot, TAP_FRAME_MAX);
+		ssize_t len = read(s->fd, slot, TAP_VNET_HLEN + TAP_FRAME_MAX);
 
 		if (len < 0 && errno == EINTR) {
 			reads--;
@@ -470,13 +497,16 @@ static void tap_read(struct passt_mod *m, uint32_t events)
 			gone = true;
 			break;
 		}
-		if (len < PASST_ETH_HLEN) {
+		if (len < TAP_VNET_HLEN + PASST_ETH_HLEN) {
 			core->log(m, PASST_LOG_TRACE | PASST_LOG_RATELIMIT,
 				  "runt frame of %zd bytes: dropped", len);
 			continue;
 		}
-		s->frames[n] = (struct passt_frame){ .data = slot,
-						     .len = (size_t)len };
+		s->frames[n] = (struct passt_frame){
+			.data = slot + TAP_VNET_HLEN,
+			.len = (size_t)len - TAP_VNET_HLEN,
+			.flags = tap_vnet_flags(slot),
+		};
 		n++;
 	}
 
@@ -555,8 +585,14 @@ static void tap_drop(struct passt_mod *m, size_t n, const char *why)
 			   n == 1 ? "" : "s", s->dropped);
 }
 
+/* Every frame we build has its checksums right: the guest needn't check */
+static const uint8_t tap_vnet_valid[TAP_VNET_HLEN] = {
+	VIRTIO_NET_HDR_F_DATA_VALID,		/* flags */
+	VIRTIO_NET_HDR_GSO_NONE,		/* gso_type */
+};
+
 /**
- * tap_send() - Write frames to the guest, one write() each
+ * tap_send() - Write frames to the guest, one writev() each
  * @m:		This module
  * @iov:	Frames, one per iovec
  * @n:		Number of frames
@@ -564,7 +600,7 @@ static void tap_drop(struct passt_mod *m, size_t n, const char *why)
  * Return: frames taken (written, or refused one by one by the tap); the
  *	   core drops the rest
  *
- * #syscalls write
+ * #syscalls writev
  */
 static int tap_send(struct passt_mod *m, const struct iovec *iov, size_t n)
 {
@@ -575,7 +611,13 @@ static int tap_send(struct passt_mod *m, const struct iovec *iov, size_t n)
 		return 0;
 
 	while (i < n) {
-		if (write(s->fd, iov[i].iov_base, iov[i].iov_len) >= 0) {
+		struct iovec v[2] = {
+			{ .iov_base = (void *)tap_vnet_valid,
+			  .iov_len = sizeof(tap_vnet_valid) },
+			iov[i],
+		};
+
+		if (writev(s->fd, v, 2) >= 0) {
 			if (s->link_down) {
 				s->link_down = false;
 				passt_core(m)->log(m, PASST_LOG_DEBUG,

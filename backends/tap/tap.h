@@ -12,7 +12,8 @@
 
 #define TAP_BATCH	128			/* frames read per wake-up */
 #define TAP_FRAME_MAX	(PASST_ETH_HLEN + 65535)	/* any IP datagram */
-#define TAP_SLOT	((TAP_FRAME_MAX + 63) & ~63)	/* slot stride */
+#define TAP_VNET_HLEN	10			/* struct virtio_net_hdr */
+#define TAP_SLOT	((TAP_VNET_HLEN + TAP_FRAME_MAX + 63) & ~63)	/* stride */
 #define TAP_POOL_SIZE	((size_t)TAP_BATCH * TAP_SLOT)
 #define TAP_ERR_MAX	320			/* bytes of a failure's text */
 #define TAP_SOCK_WAIT_MS 100			/* for the socket helper */

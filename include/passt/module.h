@@ -173,10 +173,17 @@ static inline void *passt_priv(const struct passt_mod *m)
  * @l4len:	Length of the transport header and payload, from the IP header
  * @ethertype:	EtherType in host order (PASST_ETHERTYPE_*)
  * @l4proto:	IP protocol (IPPROTO_*), after IPv6 extension headers, or 0
+ * @flags:	PASST_FRAME_* flags, set by the backend (0 when in doubt)
  *
  * For IPv4 and IPv6 the core has checked, before a module sees the frame,
  * that the version, header length and total length are coherent and that
  * all of it lies inside @len. Modules still read through passt_frame_at().
+ *
+ * PASST_FRAME_CSUM_OK: the guest's kernel handed this frame to the backend
+ * through memory with its transport checksum offloaded (a tap or virtio
+ * header said so), and it never crossed a wire: the TCP, UDP or ICMP
+ * checksum field may hold only a partial sum and must not be verified.
+ * A backend sets it only where the kernel's own header vouches for it.
  */
 struct passt_frame {
 	const uint8_t *data;
@@ -186,8 +193,11 @@ struct passt_frame {
 	uint16_t l4len;
 	uint16_t ethertype;
 	uint8_t l4proto;
-	uint8_t pad_[7];
+	uint8_t flags;
+	uint8_t pad_[6];
 };
+
+#define PASST_FRAME_CSUM_OK	0x01	/* don't verify the L4 checksum */
 
 /**
  * passt_frame_at() - Bounds-checked access into a frame

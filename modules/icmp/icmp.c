@@ -539,7 +539,8 @@ static int icmp_parse(struct passt_mod *m, const struct passt_frame *f,
 	} else {
 		sum = 0;
 	}
-	if (passt_csum_fold(core->csum(msg, f->l4len, sum))) {
+	if (!(f->flags & PASST_FRAME_CSUM_OK) &&
+	    passt_csum_fold(core->csum(msg, f->l4len, sum))) {
 		why = "bad checksum";
 		goto drop;
 	}

@@ -85,8 +85,8 @@ int tcp_frame_parse(const struct passt_core_ops *core,
 		memcpy(&a, ip + 16, 4);
 		passt_inany_from_v4(&seg->dst, a);
 	}
-	sum = core->csum(th, f->l4len, sum);
-	if (passt_csum_fold(sum))
+	if (!(f->flags & PASST_FRAME_CSUM_OK) &&
+	    passt_csum_fold(core->csum(th, f->l4len, sum)))
 		return -EBADMSG;
 
 	seg->sport = passt_get16(th);

@@ -696,6 +696,8 @@ static int fake_core_from_guest(struct passt_mod *m,
 				      f[i].len);
 		if (rc)
 			return rc;
+		fake_core.from_guest[fake_core.n_from_guest - 1].flags =
+			f[i].flags;
 	}
 	return 0;
 }

@@ -142,10 +142,12 @@ struct fake_fd_call {
  * struct fake_frame - One recorded frame, a private copy
  * @data:	Frame bytes (malloc'ed, freed by fake_core_frames_clear())
  * @len:	Length
+ * @flags:	PASST_FRAME_* flags (frames from the guest)
  */
 struct fake_frame {
 	uint8_t *data;
 	size_t len;
+	uint8_t flags;
 };
 
 /**

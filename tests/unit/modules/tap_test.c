@@ -26,9 +26,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <linux/sockios.h>
+#include <linux/virtio_net.h>
 
 #include <CUnit/CUnit.h>
 
@@ -106,6 +108,54 @@ static bool frame_check(const uint8_t *buf, size_t len, unsigned int seed)
 		if (buf[i] != (uint8_t)(seed * 31 + i))
 			return false;
 	return true;
+}
+
+/**
+ * vnet_write() - Write a frame to the backend as the tap would: a
+ *		  virtio-net header in front
+ * @fd:		Our end of the pair
+ * @flags:	The header's flags (VIRTIO_NET_HDR_F_*)
+ * @buf:	Frame
+ * @len:	Its length
+ *
+ * Return: bytes of the frame written (the header not counted), or -1
+ */
+static ssize_t vnet_write(int fd, uint8_t flags, const uint8_t *buf,
+			  size_t len)
+{
+	uint8_t hdr[TAP_VNET_HLEN] = { flags };
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = (void *)buf, .iov_len = len },
+	};
+	ssize_t n = writev(fd, iov, 2);
+
+	return n < 0 ? n : n - TAP_VNET_HLEN;
+}
+
+/**
+ * vnet_read() - Read a frame the backend wrote, check its header
+ * @fd:		Our end of the pair
+ * @buf:	Buffer for the frame
+ * @size:	Its size
+ *
+ * Return: length of the frame, -1 if nothing, -2 if the header is wrong
+ */
+static ssize_t vnet_read(int fd, uint8_t *buf, size_t size)
+{
+	uint8_t hdr[TAP_VNET_HLEN];
+	struct iovec iov[2] = {
+		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
+		{ .iov_base = buf, .iov_len = size },
+	};
+	ssize_t n = readv(fd, iov, 2);
+
+	if (n < 0)
+		return -1;
+	if (n < TAP_VNET_HLEN || hdr[0] != VIRTIO_NET_HDR_F_DATA_VALID ||
+	    hdr[1] != VIRTIO_NET_HDR_GSO_NONE)
+		return -2;
+	return n - TAP_VNET_HLEN;
 }
 
 /**
@@ -336,24 +386,30 @@ static void test_read_batch(void)
 	attach_pair(m);
 
 	frame_fill(buf, 60, 1);
-	CU_ASSERT_EQUAL(write(sv[1], buf, 60), 60);
+	CU_ASSERT_EQUAL(vnet_write(sv[1], 0, buf, 60), 60);
 	frame_fill(buf, 13, 2);				/* runt: dropped */
-	CU_ASSERT_EQUAL(write(sv[1], buf, 13), 13);
-	frame_fill(buf, 1514, 3);
-	CU_ASSERT_EQUAL(write(sv[1], buf, 1514), 1514);
+	CU_ASSERT_EQUAL(vnet_write(sv[1], 0, buf, 13), 13);
+	CU_ASSERT_EQUAL(write(sv[1], buf, 9), 9);	/* not even a header */
+	frame_fill(buf, 1514, 3);			/* checksum left out */
+	CU_ASSERT_EQUAL(vnet_write(sv[1], VIRTIO_NET_HDR_F_NEEDS_CSUM, buf,
+				   1514), 1514);
 	frame_fill(buf, TAP_FRAME_MAX, 4);		/* the largest */
-	CU_ASSERT_EQUAL(write(sv[1], buf, TAP_FRAME_MAX), TAP_FRAME_MAX);
+	CU_ASSERT_EQUAL(vnet_write(sv[1], VIRTIO_NET_HDR_F_DATA_VALID, buf,
+				   TAP_FRAME_MAX), TAP_FRAME_MAX);
 
 	passt_module.on_fd(m, TAP_FD_TAP, s->fd, 0, EPOLLIN,
 			   fake_core_now());
 	CU_ASSERT_EQUAL_FATAL(fake_core.n_from_guest, 3);
 	CU_ASSERT_EQUAL(fake_core.from_guest[0].len, 60);
 	CU_ASSERT_TRUE(frame_check(fake_core.from_guest[0].data, 60, 1));
+	CU_ASSERT_EQUAL(fake_core.from_guest[0].flags, 0);
 	CU_ASSERT_EQUAL(fake_core.from_guest[1].len, 1514);
 	CU_ASSERT_TRUE(frame_check(fake_core.from_guest[1].data, 1514, 3));
+	CU_ASSERT_EQUAL(fake_core.from_guest[1].flags, PASST_FRAME_CSUM_OK);
 	CU_ASSERT_EQUAL(fake_core.from_guest[2].len, TAP_FRAME_MAX);
 	CU_ASSERT_TRUE(frame_check(fake_core.from_guest[2].data,
 				   TAP_FRAME_MAX, 4));
+	CU_ASSERT_EQUAL(fake_core.from_guest[2].flags, PASST_FRAME_CSUM_OK);
 	CU_ASSERT_FALSE(fake_core.quit_called);
 	CU_ASSERT_EQUAL(fake_core.resets, 0);
 
@@ -379,7 +435,7 @@ static void test_read_limit(void)
 
 	for (i = 0; i < TAP_BATCH + 72; i++) {
 		frame_fill(buf, sizeof(buf), i);
-		CU_ASSERT_EQUAL_FATAL(write(sv[1], buf, sizeof(buf)),
+		CU_ASSERT_EQUAL_FATAL(vnet_write(sv[1], 0, buf, sizeof(buf)),
 				      (ssize_t)sizeof(buf));
 	}
 
@@ -409,7 +465,8 @@ static void test_gone_read(void)
 
 	/* What was queued still arrives, then the end is noticed */
 	frame_fill(buf, sizeof(buf), 9);
-	CU_ASSERT_EQUAL(write(sv[1], buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	CU_ASSERT_EQUAL(vnet_write(sv[1], 0, buf, sizeof(buf)),
+			(ssize_t)sizeof(buf));
 	close(sv[1]);
 	sv[1] = -1;
 	passt_module.on_fd(m, TAP_FD_TAP, fd, 0, EPOLLIN | EPOLLHUP,
@@ -474,10 +531,11 @@ static void test_send(void)
 	}
 	CU_ASSERT_EQUAL(passt_module.send(m, iov, 3), 3);
 	for (i = 0; i < 3; i++) {
-		CU_ASSERT_EQUAL(read(sv[1], buf, sizeof(buf)), (ssize_t)len[i]);
+		CU_ASSERT_EQUAL(vnet_read(sv[1], buf, sizeof(buf)),
+				(ssize_t)len[i]);
 		CU_ASSERT_TRUE(frame_check(buf, len[i], 20 + i));
 	}
-	CU_ASSERT_EQUAL(read(sv[1], buf, sizeof(buf)), -1);
+	CU_ASSERT_EQUAL(vnet_read(sv[1], buf, sizeof(buf)), -1);
 	CU_ASSERT_EQUAL(passt_module.send(m, iov, 0), 0);
 	detach_pair(m);
 }
@@ -507,7 +565,7 @@ static void test_send_full(void)
 	CU_ASSERT_FALSE(fake_core.quit_called);
 	CU_ASSERT_EQUAL(s->fd, sv[0]);
 
-	while (read(sv[1], buf, sizeof(buf)) == (ssize_t)sizeof(frame))
+	while (vnet_read(sv[1], buf, sizeof(buf)) == (ssize_t)sizeof(frame))
 		got++;
 	CU_ASSERT_EQUAL(got, (unsigned int)taken);
 	detach_pair(m);

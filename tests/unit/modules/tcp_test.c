@@ -1135,6 +1135,30 @@ static void test_partial_write(void)
 /* Malformed and odd segments                                         */
 /* ------------------------------------------------------------------ */
 
+static void test_csum_offloaded(void)
+{
+	struct passt_mod *m = load();
+	struct passt_frame f;
+	uint16_t port = closed_port();
+
+	start(m);
+
+	/* A partial sum where the checksum goes, as a tap with checksum
+	 * offload hands it over: taken when the backend says so, only then
+	 */
+	f = seg_build(false, FAKE_IP4_ADDR, GUEST_PORT, FAKE_IP4_GW, port, 1,
+		      0, TCP_SYN, 1000, NULL, 0, NULL, 0);
+	fbuf[f.l4off + 16] ^= 0x55;
+	frame(m, f);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
+	f.flags = PASST_FRAME_CSUM_OK;
+	frame(m, f);
+	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
+	CU_ASSERT_PTR_NOT_NULL(last_sock_add());
+	CU_ASSERT_EQUAL(fake_core.misuse, 0);
+	fake_core_unload(m);
+}
+
 static void test_malformed(void)
 {
 	struct passt_mod *m = load();
@@ -2082,6 +2106,7 @@ UNIT_SUITE(tcp,
 	{ "retransmit_dupacks", test_retransmit_dupacks },
 	{ "partial_write", test_partial_write },
 	{ "malformed", test_malformed },
+	{ "csum_offloaded", test_csum_offloaded },
 	{ "odd_states", test_odd_states },
 	{ "table_full", test_table_full },
 	{ "keepalive", test_keepalive },
