@@ -1,13 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# run.sh - make bench: this daemon, pasta, slirp4netns and plain veth side by
-# side in the integration lab's namespaces (bench.py measures, this builds
-# the network and cleans it up)
+# run.sh - make bench: this daemon, pasta, Debian's passt, slirp4netns and
+# plain veth side by side in the integration lab's namespaces (bench.py
+# measures, this builds the network and cleans it up)
 #
-#   remote (servers) -- router -- host (the daemons run here)
+#   remote (servers) -- router -- host (the daemons run here, and testpmd,
+#                                   |      the guest of vhost_user)
 #                                   |-- guest   tap0 of this daemon (tap)
 #                                   |-- gqemu   tap0 of a QEMU hub bridged to
 #                                   |           this daemon (qemu_stream)
+#                                   |-- gpasst  tap0 of a QEMU hub bridged to
+#                                   |           Debian's passt (socket mode)
 #                                   |-- gpasta  tap0 of pasta
 #                                   |-- gslirp  tap0 of slirp4netns
 #                                   |-- gveth   veth to the host, MTU 1500
@@ -20,6 +23,8 @@
 #
 # Environment: BUILD (the daemon's build tree), QUICK=1 (one short
 # repetition), PASTA=/path (pasta to compare with, default: from PATH),
+# PASST_DEBIAN=/path (passt to compare with, default /usr/bin/passt),
+# TESTPMD=/path (DPDK's testpmd, default: see deps.sh),
 # BENCH_ONLY="impl impl..." and BENCH_TESTS="test test..." (subsets, see
 # bench.py --help), BENCH_OUT (default: bench/ of the source tree),
 # BENCH_NICE (default -10), BENCH_HOLD=SECONDS (start, wait: for profiling).
@@ -33,15 +38,19 @@ sh "$TOP/bench/deps.sh" || exit 1
 [ -x "$PASST" ] ||
 	{ echo "bench: no daemon at $PASST (make first)" >&2; exit 1; }
 
-# The request/response tool: cc is there, the daemon was just built with it
+# The request/response tool and the UDP blaster: cc is there, the daemon
+# was just built with it
 mkdir -p "$BUILD/bench"
-"${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-	-o "$BUILD/bench/reqrep" "$TOP/bench/reqrep.c" ||
-	{ echo "bench: cannot build bench/reqrep.c" >&2; exit 1; }
+for tool in reqrep udprate; do
+	"${CC:-cc}" -std=gnu11 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-o "$BUILD/bench/$tool" "$TOP/bench/$tool.c" ||
+		{ echo "bench: cannot build bench/$tool.c" >&2; exit 1; }
+done
 
 G_VETH="$LAB-gveth"
 G_JUMBO="$LAB-gjumbo"
 G_QEMU="$LAB-gqemu"
+G_PASST="$LAB-gpasst"
 G_PASTA="$LAB-gpasta"
 G_SLIRP="$LAB-gslirp"
 
@@ -77,11 +86,11 @@ bench_veth_guest() {
 }
 
 lab_up
-for n in "$G_VETH" "$G_JUMBO" "$G_QEMU" "$G_PASTA" "$G_SLIRP"; do
+for n in "$G_VETH" "$G_JUMBO" "$G_QEMU" "$G_PASST" "$G_PASTA" "$G_SLIRP"; do
 	lab_ns_add "$n"
 done
 for n in "$LAB_ROUTER" "$LAB_REMOTE" "$LAB_HOST" "$LAB_GUEST" "$G_VETH" \
-	 "$G_JUMBO" "$G_QEMU" "$G_PASTA" "$G_SLIRP"; do
+	 "$G_JUMBO" "$G_QEMU" "$G_PASST" "$G_PASTA" "$G_SLIRP"; do
 	bench_sysctls "$n"
 done
 lab_host sysctl -qw net.ipv4.ip_forward=1
@@ -90,8 +99,9 @@ bench_veth_guest "$G_VETH" vg0 1500 0 2001:db8:3
 bench_veth_guest "$G_JUMBO" vj0 65520 128 2001:db8:4
 
 export TOP BUILD PASST T LAB_HOST LAB_REMOTE LAB_ROUTER LAB_GUEST \
-	G_VETH G_JUMBO G_QEMU G_PASTA G_SLIRP LAB_HOST4 LAB_HOST6 \
-	LAB_REMOTE4 LAB_REMOTE6 LAB_GW4 LAB_GW6 LAB_PREFIX4 LAB_PREFIX6
+	G_VETH G_JUMBO G_QEMU G_PASST G_PASTA G_SLIRP LAB_HOST4 LAB_HOST6 \
+	LAB_REMOTE4 LAB_REMOTE6 LAB_GW4 LAB_GW6 LAB_PREFIX4 LAB_PREFIX6 \
+	LAB_OUR_MAC
 rc=0
 python3 "$TOP/bench/bench.py" "$@" || rc=$?
 exit $rc
