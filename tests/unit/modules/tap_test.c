@@ -143,7 +143,7 @@ static ssize_t vnet_write(int fd, uint8_t flags, const uint8_t *buf,
  */
 static ssize_t vnet_read(int fd, uint8_t *buf, size_t size)
 {
-	uint8_t hdr[TAP_VNET_HLEN];
+	uint8_t hdr[TAP_VNET_HLEN] = { 0 };
 	struct iovec iov[2] = {
 		{ .iov_base = hdr, .iov_len = sizeof(hdr) },
 		{ .iov_base = buf, .iov_len = size },
