@@ -148,10 +148,11 @@ void tcp_conn_close(struct passt_mod *m, struct tcp_conn *c)
 		s->wb.n = s->wb.len = 0;
 		s->wb.fin = false;
 	}
-	if (c->sock >= 0) {
-		s->core->fd_del(m, c->sock);
+	/* No fd_del(): the socket is ours alone, and closing it takes it
+	 * out of epoll, a system call less per connection
+	 */
+	if (c->sock >= 0)
 		close(c->sock);
-	}
 	c->sock = -1;
 	c->state = TCP_S_FREE;
 	c->flags = 0;
