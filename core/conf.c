@@ -26,11 +26,18 @@
 #include "conf.h"
 #include "flow.h"
 #include "fwd.h"
+#include "json.h"
 #include "log.h"
 #include "netlink.h"
 #include "util.h"
 
 struct conf conf;
+
+/* The first problem found by a parse, one line: see conf_fail() */
+static char conf_errbuf[PATH_MAX + 1024];
+
+/* File a reload parsed from a string, for conf_where() */
+static const char *conf_src_name;
 
 /* Daemon's MAC: locally administered, unicast: 02, then "passt" in ASCII */
 static const uint8_t conf_our_mac[PASST_ETH_ALEN] = {
@@ -86,6 +93,8 @@ static void conf_usage(const char *name, int status)
 "      --check-config    check the configuration and every module, print\n"
 "                        the resolved settings, exit\n"
 "      --list-modules    list the modules found: name, kind, ABI, file\n"
+"      --json            with --check-config or --list-modules: print\n"
+"                        JSON instead\n"
 "      --version         print the version\n"
 "  -h, --help            print this help\n"
 "  -- COMMAND [ARG...]   tap backend: run COMMAND in a new network\n"
@@ -132,8 +141,9 @@ const char *conf_where(const config_setting_t *s, char *buf, size_t len)
 {
 	const char *file = config_setting_source_file(s);
 
-	snprintf(buf, len, "%s:%u", file ? file : "(built-in)",
-		 config_setting_source_line(s));
+	if (!file)
+		file = conf_src_name ? conf_src_name : "(built-in)";
+	snprintf(buf, len, "%s:%u", file, config_setting_source_line(s));
 	return buf;
 }
 
@@ -167,12 +177,17 @@ static const char *conf_type_name(int type)
 }
 
 /**
- * conf_fail() - One line naming file:line and the setting, then exit 1
+ * conf_fail() - Record the first problem of a parse: file:line, setting
  * @s:		Setting the problem is in
  * @fmt:	What is wrong, printf format, then its arguments
+ *
+ * The line goes to conf_errbuf: at start-up the caller exits with it
+ * (conf_die()), on a reload it is logged and the running settings stay.
+ *
+ * Return: -EINVAL
  */
-__attribute__((noreturn, format(printf, 2, 3)))
-static void conf_fail(const config_setting_t *s, const char *fmt, ...)
+__attribute__((format(printf, 2, 3)))
+static int conf_fail(const config_setting_t *s, const char *fmt, ...)
 {
 	char where[PATH_MAX + 16], path[256], msg[512];
 	va_list ap;
@@ -180,8 +195,19 @@ static void conf_fail(const config_setting_t *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	die("%s: %s: %s", conf_where(s, where, sizeof(where)),
-	    conf_path(s, path, sizeof(path)), msg);
+	snprintf(conf_errbuf, sizeof(conf_errbuf), "%s: %s: %s",
+		 conf_where(s, where, sizeof(where)),
+		 conf_path(s, path, sizeof(path)), msg);
+	return -EINVAL;
+}
+
+/**
+ * conf_die() - Exit 1 with the problem conf_fail() recorded
+ */
+__attribute__((noreturn))
+static void conf_die(void)
+{
+	die("%s", conf_errbuf);
 }
 
 /**
@@ -203,15 +229,19 @@ static bool conf_type_ok(const config_setting_t *s, int type)
 }
 
 /**
- * conf_need() - Exit with an error unless a setting has a type
+ * conf_need() - A setting must have a type
  * @s:		Setting
  * @type:	CONFIG_TYPE_* wanted
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_need(const config_setting_t *s, int type)
+static int conf_need(const config_setting_t *s, int type)
 {
 	if (!conf_type_ok(s, type))
-		conf_fail(s, "expected %s, got %s", conf_type_name(type),
-			  conf_type_name(config_setting_type(s)));
+		return conf_fail(s, "expected %s, got %s",
+				 conf_type_name(type),
+				 conf_type_name(config_setting_type(s)));
+	return 0;
 }
 
 /**
@@ -219,20 +249,22 @@ static void conf_need(const config_setting_t *s, int type)
  * @s:		Setting
  * @min:	Smallest value accepted
  * @max:	Largest value accepted
+ * @v:		Value, set on success
  *
- * Return: value
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static long long conf_int(const config_setting_t *s, long long min,
-			  long long max)
+static int conf_int(const config_setting_t *s, long long min, long long max,
+		    long long *v)
 {
-	long long v;
+	int rc = conf_need(s, CONFIG_TYPE_INT);
 
-	conf_need(s, CONFIG_TYPE_INT);
-	v = config_setting_get_int64(s);
-	if (v < min || v > max)
-		conf_fail(s, "%lld is out of range; expected %lld to %lld",
-			  v, min, max);
-	return v;
+	if (rc)
+		return rc;
+	*v = config_setting_get_int64(s);
+	if (*v < min || *v > max)
+		return conf_fail(s, "%lld is out of range; expected %lld to "
+				 "%lld", *v, min, max);
+	return 0;
 }
 
 /**
@@ -240,17 +272,22 @@ static long long conf_int(const config_setting_t *s, long long min,
  * @s:		Setting
  * @buf:	Destination
  * @len:	Its size: longer strings are an error
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_str(const config_setting_t *s, char *buf, size_t len)
+static int conf_str(const config_setting_t *s, char *buf, size_t len)
 {
+	int rc = conf_need(s, CONFIG_TYPE_STRING);
 	const char *v;
 
-	conf_need(s, CONFIG_TYPE_STRING);
+	if (rc)
+		return rc;
 	v = config_setting_get_string(s);
 	if (strlen(v) >= len)
-		conf_fail(s, "'%.40s...' is too long; at most %zu characters",
-			  v, len - 1);
+		return conf_fail(s, "'%.40s...' is too long; at most %zu "
+				 "characters", v, len - 1);
 	strcpy(buf, v);
+	return 0;
 }
 
 /**
@@ -258,10 +295,11 @@ static void conf_str(const config_setting_t *s, char *buf, size_t len)
  * @s:		The unknown setting
  * @group:	Name of its group, for the message
  * @keys:	Keys the group knows, NULL-terminated
+ *
+ * Return: -EINVAL, with the message in conf_errbuf
  */
-__attribute__((noreturn))
-static void conf_unknown_key(const config_setting_t *s, const char *group,
-			     const char *const *keys)
+static int conf_unknown_key(const config_setting_t *s, const char *group,
+			    const char *const *keys)
 {
 	char known[512] = "", where[PATH_MAX + 16], path[256];
 	size_t n = 0;
@@ -273,10 +311,12 @@ static void conf_unknown_key(const config_setting_t *s, const char *group,
 		if (r > 0)
 			n += (size_t)r;
 	}
-	die("%s: %s: unknown setting (%s knows %s)",
-	    conf_where(s, where, sizeof(where)),
-	    conf_path(s, path, sizeof(path)), group,
-	    *known ? known : "no settings");
+	snprintf(conf_errbuf, sizeof(conf_errbuf),
+		 "%s: %s: unknown setting (%s knows %s)",
+		 conf_where(s, where, sizeof(where)),
+		 conf_path(s, path, sizeof(path)), group,
+		 *known ? known : "no settings");
+	return -EINVAL;
 }
 
 /**
@@ -298,21 +338,26 @@ static bool conf_key_known(const char *const *keys, const char *key)
  * conf_check_group() - A setting must be a group holding only known keys
  * @s:		Setting
  * @keys:	Keys it may hold, NULL-terminated
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_check_group(const config_setting_t *s,
-			     const char *const *keys)
+static int conf_check_group(const config_setting_t *s,
+			    const char *const *keys)
 {
 	char path[256];
-	int i;
+	int i, rc;
 
-	conf_need(s, CONFIG_TYPE_GROUP);
+	if ((rc = conf_need(s, CONFIG_TYPE_GROUP)))
+		return rc;
 	for (i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 
 		if (!conf_key_known(keys, config_setting_name(e)))
-			conf_unknown_key(e, conf_path(s, path, sizeof(path)),
-					 keys);
+			return conf_unknown_key(e, conf_path(s, path,
+							     sizeof(path)),
+						keys);
 	}
+	return 0;
 }
 
 /**
@@ -320,28 +365,39 @@ static void conf_check_group(const config_setting_t *s,
  * @s:		Setting (a string)
  * @af:		AF_INET or AF_INET6
  * @dst:	struct in_addr or struct in6_addr to fill
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_addr(const config_setting_t *s, int af, void *dst)
+static int conf_addr(const config_setting_t *s, int af, void *dst)
 {
+	int rc = conf_need(s, CONFIG_TYPE_STRING);
 	const char *v;
 
-	conf_need(s, CONFIG_TYPE_STRING);
+	if (rc)
+		return rc;
 	v = config_setting_get_string(s);
 	if (inet_pton(af, v, dst) != 1)
-		conf_fail(s, "'%s' is not an %s address", v,
-			  af == AF_INET ? "IPv4" : "IPv6");
+		return conf_fail(s, "'%s' is not an %s address", v,
+				 af == AF_INET ? "IPv4" : "IPv6");
+	return 0;
 }
 
 /**
  * conf_ifname() - Parse an interface name setting
  * @s:		Setting
  * @buf:	Destination, PASST_IFNAME_MAX bytes
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_ifname(const config_setting_t *s, char *buf)
+static int conf_ifname(const config_setting_t *s, char *buf)
 {
-	conf_str(s, buf, PASST_IFNAME_MAX);
+	int rc = conf_str(s, buf, PASST_IFNAME_MAX);
+
+	if (rc)
+		return rc;
 	if (strchr(buf, '/') || strchr(buf, ' '))
-		conf_fail(s, "'%s' is not an interface name", buf);
+		return conf_fail(s, "'%s' is not an interface name", buf);
+	return 0;
 }
 
 /**
@@ -358,65 +414,139 @@ struct conf_ip_set {
 };
 
 /**
- * conf_ip4() - Read the ipv4 group
- * @c:		Configuration
- * @g:		The group
- * @set:	What was given, filled
+ * struct conf_ip_dst - Where one IP version's settings go
+ * @af:		AF_INET or AF_INET6
+ * @max_plen:	Longest prefix
+ * @enable:	Enabled
+ * @prefix_len:	Prefix length of the guest's address
+ * @n_dns:	Number of nameservers
+ * @addr:	Guest's address
+ * @gw:		Gateway
+ * @dns:	Nameservers, PASST_DNS_MAX of them
+ * @asz:	Size of one address
+ * @outbound:	Outbound address
+ * @outbound_if: Outbound interface, PASST_IFNAME_MAX bytes
+ * @map:	map_host_loopback address
  */
-static void conf_ip4(struct conf *c, const config_setting_t *g,
-		     struct conf_ip_set *set)
-{
-	int i, j;
+struct conf_ip_dst {
+	int af;
+	long long max_plen;
+	bool *enable;
+	uint8_t *prefix_len;
+	uint8_t *n_dns;
+	void *addr;
+	void *gw;
+	uint8_t *dns;
+	size_t asz;
+	void *outbound;
+	char *outbound_if;
+	void *map;
+};
 
-	conf_check_group(g, conf_ip_keys);
+/**
+ * conf_ip() - Read the ipv4 or ipv6 group
+ * @g:		The group
+ * @d:		Where its settings go
+ * @set:	What was given, filled
+ *
+ * Return: 0, or -EINVAL (conf_fail())
+ */
+static int conf_ip(const config_setting_t *g, const struct conf_ip_dst *d,
+		   struct conf_ip_set *set)
+{
+	long long v;
+	int i, j, rc;
+
+	if ((rc = conf_check_group(g, conf_ip_keys)))
+		return rc;
 	for (i = 0; i < config_setting_length(g); i++) {
 		const config_setting_t *s = config_setting_get_elem(g, i);
 		const char *k = config_setting_name(s);
 
 		if (!strcmp(k, "enable")) {
-			conf_need(s, CONFIG_TYPE_BOOL);
-			c->net.ip4.enable = config_setting_get_bool(s);
+			if ((rc = conf_need(s, CONFIG_TYPE_BOOL)))
+				return rc;
+			*d->enable = config_setting_get_bool(s);
 			set->enable = true;
 		} else if (!strcmp(k, "address")) {
-			conf_addr(s, AF_INET, &c->net.ip4.addr);
+			if ((rc = conf_addr(s, d->af, d->addr)))
+				return rc;
 			set->addr = true;
 		} else if (!strcmp(k, "prefix_len")) {
-			c->net.ip4.prefix_len = (uint8_t)conf_int(s, 1, 32);
+			if ((rc = conf_int(s, 1, d->max_plen, &v)))
+				return rc;
+			*d->prefix_len = (uint8_t)v;
 			set->prefix = true;
 		} else if (!strcmp(k, "gateway")) {
-			conf_addr(s, AF_INET, &c->net.ip4.gw);
+			if ((rc = conf_addr(s, d->af, d->gw)))
+				return rc;
 			set->gw = true;
 		} else if (!strcmp(k, "dns")) {
-			conf_need(s, CONFIG_TYPE_ARRAY);
+			if ((rc = conf_need(s, CONFIG_TYPE_ARRAY)))
+				return rc;
 			if (config_setting_length(s) > PASST_DNS_MAX)
-				conf_fail(s, "%d nameservers; at most %d",
-					  config_setting_length(s),
-					  PASST_DNS_MAX);
-			for (j = 0; j < config_setting_length(s); j++)
-				conf_addr(config_setting_get_elem(s, j),
-					  AF_INET, &c->net.ip4.dns[j]);
-			c->net.ip4.n_dns = (uint8_t)j;
+				return conf_fail(s, "%d nameservers; at most "
+						 "%d", config_setting_length(s),
+						 PASST_DNS_MAX);
+			for (j = 0; j < config_setting_length(s); j++) {
+				rc = conf_addr(config_setting_get_elem(s, j),
+					       d->af, d->dns + j * d->asz);
+				if (rc)
+					return rc;
+			}
+			*d->n_dns = (uint8_t)j;
 			set->dns = true;
 		} else if (!strcmp(k, "outbound_address")) {
-			conf_need(s, CONFIG_TYPE_STRING);
-			if (*config_setting_get_string(s))
-				conf_addr(s, AF_INET,
-					  &c->net.ip4.outbound_addr);
+			if ((rc = conf_need(s, CONFIG_TYPE_STRING)))
+				return rc;
+			if (*config_setting_get_string(s) &&
+			    (rc = conf_addr(s, d->af, d->outbound)))
+				return rc;
 		} else if (!strcmp(k, "outbound_interface")) {
-			conf_ifname(s, c->net.ip4.outbound_if);
+			if ((rc = conf_ifname(s, d->outbound_if)))
+				return rc;
 		} else if (!strcmp(k, "map_host_loopback")) {
-			const char *v;
+			const char *str;
 
-			conf_need(s, CONFIG_TYPE_STRING);
-			v = config_setting_get_string(s);
-			set->map = strcmp(v, "gateway");
-			if (!strcmp(v, "none"))
-				c->net.ip4.map_host_loopback.s_addr = 0;
-			else if (set->map)
-				conf_addr(s, AF_INET,
-					  &c->net.ip4.map_host_loopback);
+			if ((rc = conf_need(s, CONFIG_TYPE_STRING)))
+				return rc;
+			str = config_setting_get_string(s);
+			set->map = strcmp(str, "gateway");
+			if (!strcmp(str, "none"))
+				memset(d->map, 0, d->asz);
+			else if (set->map && (rc = conf_addr(s, d->af,
+							     d->map)))
+				return rc;
 		}
 	}
+	return 0;
+}
+
+/**
+ * conf_ip4() - Read the ipv4 group
+ * @c:		Configuration
+ * @g:		The group
+ * @set:	What was given, filled
+ *
+ * Return: 0, or -EINVAL (conf_fail())
+ */
+static int conf_ip4(struct conf *c, const config_setting_t *g,
+		    struct conf_ip_set *set)
+{
+	const struct conf_ip_dst d = {
+		.af = AF_INET, .max_plen = 32,
+		.enable = &c->net.ip4.enable,
+		.prefix_len = &c->net.ip4.prefix_len,
+		.n_dns = &c->net.ip4.n_dns,
+		.addr = &c->net.ip4.addr, .gw = &c->net.ip4.gw,
+		.dns = (uint8_t *)c->net.ip4.dns,
+		.asz = sizeof(struct in_addr),
+		.outbound = &c->net.ip4.outbound_addr,
+		.outbound_if = c->net.ip4.outbound_if,
+		.map = &c->net.ip4.map_host_loopback,
+	};
+
+	return conf_ip(g, &d, set);
 }
 
 /**
@@ -424,75 +554,42 @@ static void conf_ip4(struct conf *c, const config_setting_t *g,
  * @c:		Configuration
  * @g:		The group
  * @set:	What was given, filled
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_ip6(struct conf *c, const config_setting_t *g,
-		     struct conf_ip_set *set)
+static int conf_ip6(struct conf *c, const config_setting_t *g,
+		    struct conf_ip_set *set)
 {
-	int i, j;
+	const struct conf_ip_dst d = {
+		.af = AF_INET6, .max_plen = 128,
+		.enable = &c->net.ip6.enable,
+		.prefix_len = &c->net.ip6.prefix_len,
+		.n_dns = &c->net.ip6.n_dns,
+		.addr = &c->net.ip6.addr, .gw = &c->net.ip6.gw,
+		.dns = (uint8_t *)c->net.ip6.dns,
+		.asz = sizeof(struct in6_addr),
+		.outbound = &c->net.ip6.outbound_addr,
+		.outbound_if = c->net.ip6.outbound_if,
+		.map = &c->net.ip6.map_host_loopback,
+	};
 
-	conf_check_group(g, conf_ip_keys);
-	for (i = 0; i < config_setting_length(g); i++) {
-		const config_setting_t *s = config_setting_get_elem(g, i);
-		const char *k = config_setting_name(s);
-
-		if (!strcmp(k, "enable")) {
-			conf_need(s, CONFIG_TYPE_BOOL);
-			c->net.ip6.enable = config_setting_get_bool(s);
-			set->enable = true;
-		} else if (!strcmp(k, "address")) {
-			conf_addr(s, AF_INET6, &c->net.ip6.addr);
-			set->addr = true;
-		} else if (!strcmp(k, "prefix_len")) {
-			c->net.ip6.prefix_len = (uint8_t)conf_int(s, 1, 128);
-			set->prefix = true;
-		} else if (!strcmp(k, "gateway")) {
-			conf_addr(s, AF_INET6, &c->net.ip6.gw);
-			set->gw = true;
-		} else if (!strcmp(k, "dns")) {
-			conf_need(s, CONFIG_TYPE_ARRAY);
-			if (config_setting_length(s) > PASST_DNS_MAX)
-				conf_fail(s, "%d nameservers; at most %d",
-					  config_setting_length(s),
-					  PASST_DNS_MAX);
-			for (j = 0; j < config_setting_length(s); j++)
-				conf_addr(config_setting_get_elem(s, j),
-					  AF_INET6, &c->net.ip6.dns[j]);
-			c->net.ip6.n_dns = (uint8_t)j;
-			set->dns = true;
-		} else if (!strcmp(k, "outbound_address")) {
-			conf_need(s, CONFIG_TYPE_STRING);
-			if (*config_setting_get_string(s))
-				conf_addr(s, AF_INET6,
-					  &c->net.ip6.outbound_addr);
-		} else if (!strcmp(k, "outbound_interface")) {
-			conf_ifname(s, c->net.ip6.outbound_if);
-		} else if (!strcmp(k, "map_host_loopback")) {
-			const char *v;
-
-			conf_need(s, CONFIG_TYPE_STRING);
-			v = config_setting_get_string(s);
-			set->map = strcmp(v, "gateway");
-			if (!strcmp(v, "none"))
-				c->net.ip6.map_host_loopback = in6addr_any;
-			else if (set->map)
-				conf_addr(s, AF_INET6,
-					  &c->net.ip6.map_host_loopback);
-		}
-	}
+	return conf_ip(g, &d, set);
 }
 
 /**
  * conf_forward() - Read the forward list into the forwarding table
  * @c:		Configuration
  * @l:		The list
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_forward(struct conf *c, const config_setting_t *l)
+static int conf_forward(struct conf *c, const config_setting_t *l)
 {
-	int i;
+	int i, rc;
 
 	if (!conf_type_ok(l, CONFIG_TYPE_LIST) &&
 	    !(conf_type_ok(l, CONFIG_TYPE_ARRAY) && !config_setting_length(l)))
-		conf_need(l, CONFIG_TYPE_LIST);
+		return conf_need(l, CONFIG_TYPE_LIST);
 
 	for (i = 0; i < config_setting_length(l); i++) {
 		const config_setting_t *r = config_setting_get_elem(l, i);
@@ -501,95 +598,173 @@ static void conf_forward(struct conf *c, const config_setting_t *l)
 		char err[256];
 		const char *v;
 
-		conf_check_group(r, conf_fwd_keys);
+		if ((rc = conf_check_group(r, conf_fwd_keys)))
+			return rc;
 		proto = config_setting_get_member(r, "proto");
 		from = config_setting_get_member(r, "from");
 		ports = config_setting_get_member(r, "ports");
 		if (!proto || !ports)
-			conf_fail(r, "needs 'proto' and 'ports'");
+			return conf_fail(r, "needs 'proto' and 'ports'");
 
-		conf_need(proto, CONFIG_TYPE_STRING);
+		if ((rc = conf_need(proto, CONFIG_TYPE_STRING)))
+			return rc;
 		v = config_setting_get_string(proto);
 		if (!strcmp(v, "tcp"))
 			p = IPPROTO_TCP;
 		else if (!strcmp(v, "udp"))
 			p = IPPROTO_UDP;
 		else
-			conf_fail(proto, "'%s'; expected \"tcp\" or \"udp\"",
-				  v);
+			return conf_fail(proto, "'%s'; expected \"tcp\" or "
+					 "\"udp\"", v);
 
 		pif = PASST_PIF_HOST;
 		if (from) {
-			conf_need(from, CONFIG_TYPE_STRING);
+			if ((rc = conf_need(from, CONFIG_TYPE_STRING)))
+				return rc;
 			v = config_setting_get_string(from);
 			if (!strcmp(v, "guest"))
 				pif = PASST_PIF_SPLICE;
 			else if (strcmp(v, "host"))
-				conf_fail(from, "'%s'; expected \"host\" or "
-					  "\"guest\"", v);
+				return conf_fail(from, "'%s'; expected "
+						 "\"host\" or \"guest\"", v);
 		}
 
-		conf_need(ports, CONFIG_TYPE_STRING);
+		if ((rc = conf_need(ports, CONFIG_TYPE_STRING)))
+			return rc;
 		if (fwd_parse_spec(&c->fwd, p, pif,
 				   config_setting_get_string(ports),
 				   err, sizeof(err)))
-			conf_fail(ports, "%s", err);
+			return conf_fail(ports, "%s", err);
 	}
+	return 0;
 }
 
 /**
  * conf_modules() - Read the modules list
  * @c:		Configuration
  * @s:		The setting
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_modules(struct conf *c, const config_setting_t *s)
+static int conf_modules(struct conf *c, const config_setting_t *s)
 {
 	unsigned int i, j;
+	int rc;
 
-	conf_need(s, CONFIG_TYPE_ARRAY);
+	if ((rc = conf_need(s, CONFIG_TYPE_ARRAY)))
+		return rc;
 	if (config_setting_length(s) > CONF_MODULES_MAX)
-		conf_fail(s, "%d modules; at most %d",
-			  config_setting_length(s), CONF_MODULES_MAX);
+		return conf_fail(s, "%d modules; at most %d",
+				 config_setting_length(s), CONF_MODULES_MAX);
 	c->n_modules = 0;
 	for (i = 0; i < (unsigned int)config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 
-		conf_str(e, c->modules[i], CONF_NAME_MAX);
+		if ((rc = conf_str(e, c->modules[i], CONF_NAME_MAX)))
+			return rc;
 		for (j = 0; j < i; j++)
 			if (!strcmp(c->modules[i], c->modules[j]))
-				conf_fail(e, "'%s' is listed twice",
-					  c->modules[i]);
+				return conf_fail(e, "'%s' is listed twice",
+						 c->modules[i]);
 		c->n_modules++;
 	}
 	c->modules_set = true;
+	return 0;
 }
 
 /**
  * conf_search() - Read the search domains handed to the guest
  * @c:		Configuration
  * @s:		The setting: an array of domain names
+ *
+ * Return: 0, or -EINVAL (conf_fail())
  */
-static void conf_search(struct conf *c, const config_setting_t *s)
+static int conf_search(struct conf *c, const config_setting_t *s)
 {
 	unsigned int i;
+	int rc;
 
-	conf_need(s, CONFIG_TYPE_ARRAY);
+	if ((rc = conf_need(s, CONFIG_TYPE_ARRAY)))
+		return rc;
 	if (config_setting_length(s) > PASST_SEARCH_MAX)
-		conf_fail(s, "%d domains; at most %d",
-			  config_setting_length(s), PASST_SEARCH_MAX);
+		return conf_fail(s, "%d domains; at most %d",
+				 config_setting_length(s), PASST_SEARCH_MAX);
 	for (i = 0; i < (unsigned int)config_setting_length(s); i++) {
 		const config_setting_t *e = config_setting_get_elem(s, i);
 		const char *d;
 
-		conf_str(e, c->net.search[i], PASST_DOMAIN_MAX);
+		if ((rc = conf_str(e, c->net.search[i], PASST_DOMAIN_MAX)))
+			return rc;
 		d = c->net.search[i];
 		if (!*d || strspn(d, "abcdefghijklmnopqrstuvwxyz"
 			  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
 		    strlen(d) || strstr(d, "..") || *d == '.')
-			conf_fail(e, "'%s' is not a domain name", d);
+			return conf_fail(e, "'%s' is not a domain name", d);
 	}
 	c->net.n_search = i;
 	c->search_set = true;
+	return 0;
+}
+
+/**
+ * conf_log() - Read the log group
+ * @c:		Configuration
+ * @s:		The group
+ *
+ * Return: 0, or -EINVAL (conf_fail())
+ */
+static int conf_log(struct conf *c, const config_setting_t *s)
+{
+	int j, rc;
+
+	if ((rc = conf_check_group(s, conf_log_keys)))
+		return rc;
+	for (j = 0; j < config_setting_length(s); j++) {
+		const config_setting_t *e = config_setting_get_elem(s, j);
+
+		if (!strcmp(config_setting_name(e), "file")) {
+			if ((rc = conf_str(e, c->log_file,
+					   sizeof(c->log_file))))
+				return rc;
+			continue;
+		}
+		if ((rc = conf_need(e, CONFIG_TYPE_STRING)))
+			return rc;
+		c->log_level = log_level_parse(config_setting_get_string(e));
+		if (c->log_level < 0)
+			return conf_fail(e, "'%s'; expected error, warning, "
+					 "info, debug or trace",
+					 config_setting_get_string(e));
+	}
+	return 0;
+}
+
+/**
+ * conf_sandbox() - Read the sandbox group
+ * @c:		Configuration
+ * @s:		The group
+ *
+ * Return: 0, or -EINVAL (conf_fail())
+ */
+static int conf_sandbox(struct conf *c, const config_setting_t *s)
+{
+	int j, rc;
+
+	if ((rc = conf_check_group(s, conf_sandbox_keys)))
+		return rc;
+	for (j = 0; j < config_setting_length(s); j++) {
+		const config_setting_t *e = config_setting_get_elem(s, j);
+
+		if (!strcmp(config_setting_name(e), "runas")) {
+			if ((rc = conf_str(e, c->runas, sizeof(c->runas))))
+				return rc;
+			continue;
+		}
+		if ((rc = conf_need(e, CONFIG_TYPE_BOOL)))
+			return rc;
+		c->sandbox = config_setting_get_bool(e);
+	}
+	return 0;
 }
 
 /**
@@ -598,83 +773,60 @@ static void conf_search(struct conf *c, const config_setting_t *s)
  * @set4:	What the ipv4 group gave, filled
  * @set6:	What the ipv6 group gave, filled
  *
- * Groups of modules are left for the modules and conf_reject_unknown()
+ * Groups of modules are left for the modules and conf_reject_unknown().
+ * Nothing here exits or asks the host: a reload runs it too.
+ *
+ * Return: 0, or -EINVAL with the first problem in conf_errbuf
  */
-static void conf_file(struct conf *c, struct conf_ip_set *set4,
-		      struct conf_ip_set *set6)
+static int conf_file(struct conf *c, struct conf_ip_set *set4,
+		     struct conf_ip_set *set6)
 {
 	const config_setting_t *root = config_root_setting(&c->cfg);
-	int i, j;
+	long long v;
+	int i, rc = 0;
 
-	for (i = 0; i < config_setting_length(root); i++) {
+	for (i = 0; i < config_setting_length(root) && !rc; i++) {
 		const config_setting_t *s = config_setting_get_elem(root, i);
 		const char *k = config_setting_name(s);
 
 		if (!strcmp(k, "backend")) {
-			conf_str(s, c->backend, sizeof(c->backend));
+			if ((rc = conf_str(s, c->backend, sizeof(c->backend))))
+				break;
 			/* It picks a module file: keep it a plain name */
 			if (!*c->backend || strspn(c->backend, CONF_NAME_CHARS)
 			    != strlen(c->backend))
-				conf_fail(s, "'%s' is not a module name",
-					  c->backend);
+				rc = conf_fail(s, "'%s' is not a module name",
+					       c->backend);
 		} else if (!strcmp(k, "modules")) {
-			conf_modules(c, s);
+			rc = conf_modules(c, s);
 		} else if (!strcmp(k, "module_dir")) {
-			conf_str(s, c->module_dir, sizeof(c->module_dir));
+			rc = conf_str(s, c->module_dir, sizeof(c->module_dir));
 		} else if (!strcmp(k, "mtu")) {
-			c->net.mtu = (uint32_t)conf_int(s, CONF_MTU_MIN,
-							CONF_MTU_MAX);
+			if (!(rc = conf_int(s, CONF_MTU_MIN, CONF_MTU_MAX,
+					    &v)))
+				c->net.mtu = (uint32_t)v;
 		} else if (!strcmp(k, "max_flows")) {
-			c->max_flows = (unsigned int)conf_int(s, 1,
-							      FLOW_MAX_LIMIT);
+			if (!(rc = conf_int(s, 1, FLOW_MAX_LIMIT, &v)))
+				c->max_flows = (unsigned int)v;
 		} else if (!strcmp(k, "pidfile")) {
-			conf_str(s, c->pidfile, sizeof(c->pidfile));
+			rc = conf_str(s, c->pidfile, sizeof(c->pidfile));
 		} else if (!strcmp(k, "pcap")) {
-			conf_str(s, c->pcap, sizeof(c->pcap));
+			rc = conf_str(s, c->pcap, sizeof(c->pcap));
 		} else if (!strcmp(k, "log")) {
-			conf_check_group(s, conf_log_keys);
-			for (j = 0; j < config_setting_length(s); j++) {
-				const config_setting_t *e;
-
-				e = config_setting_get_elem(s, j);
-				if (!strcmp(config_setting_name(e), "file")) {
-					conf_str(e, c->log_file,
-						 sizeof(c->log_file));
-					continue;
-				}
-				conf_need(e, CONFIG_TYPE_STRING);
-				c->log_level = log_level_parse(
-					config_setting_get_string(e));
-				if (c->log_level < 0)
-					conf_fail(e, "'%s'; expected error, "
-						  "warning, info, debug or "
-						  "trace",
-						  config_setting_get_string(e));
-			}
+			rc = conf_log(c, s);
 		} else if (!strcmp(k, "sandbox")) {
-			conf_check_group(s, conf_sandbox_keys);
-			for (j = 0; j < config_setting_length(s); j++) {
-				const config_setting_t *e;
-
-				e = config_setting_get_elem(s, j);
-				if (!strcmp(config_setting_name(e), "runas")) {
-					conf_str(e, c->runas,
-						 sizeof(c->runas));
-					continue;
-				}
-				conf_need(e, CONFIG_TYPE_BOOL);
-				c->sandbox = config_setting_get_bool(e);
-			}
+			rc = conf_sandbox(c, s);
 		} else if (!strcmp(k, "ipv4")) {
-			conf_ip4(c, s, set4);
+			rc = conf_ip4(c, s, set4);
 		} else if (!strcmp(k, "ipv6")) {
-			conf_ip6(c, s, set6);
+			rc = conf_ip6(c, s, set6);
 		} else if (!strcmp(k, "forward")) {
-			conf_forward(c, s);
+			rc = conf_forward(c, s);
 		} else if (!strcmp(k, "search")) {
-			conf_search(c, s);
+			rc = conf_search(c, s);
 		}
 	}
+	return rc;
 }
 
 /**
@@ -857,7 +1009,8 @@ static void conf_resolve(struct conf *c)
 	struct conf_ip_set set4 = { 0 }, set6 = { 0 };
 	struct resolv_conf rc;
 
-	conf_file(c, &set4, &set6);
+	if (conf_file(c, &set4, &set6))
+		conf_die();
 
 	memset(&rc, 0, sizeof(rc));
 	if (resolv_conf_read("/etc/resolv.conf", &rc) < 0)
@@ -902,7 +1055,7 @@ void conf_load_string(struct conf *c, const char *text)
  */
 void conf_parse(struct conf *c, int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_LIST, OPT_VERSION, OPT_TRACE };
+	enum { OPT_CHECK = 256, OPT_LIST, OPT_VERSION, OPT_TRACE, OPT_JSON };
 	static const struct option opts[] = {
 		{ "config",		required_argument, NULL, 'c' },
 		{ "foreground",		no_argument,	   NULL, 'f' },
@@ -912,6 +1065,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		{ "pid",		required_argument, NULL, 'P' },
 		{ "check-config",	no_argument,	   NULL, OPT_CHECK },
 		{ "list-modules",	no_argument,	   NULL, OPT_LIST },
+		{ "json",		no_argument,	   NULL, OPT_JSON },
 		{ "version",		no_argument,	   NULL, OPT_VERSION },
 		{ "help",		no_argument,	   NULL, 'h' },
 		{ 0 },
@@ -950,6 +1104,9 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		case OPT_LIST:
 			c->list_modules = true;
 			break;
+		case OPT_JSON:
+			c->json = true;
+			break;
 		case OPT_VERSION:
 			printf("passt %s (module ABI %d.%d)\n", VERSION,
 			       PASST_ABI_MAJOR, PASST_ABI_MINOR);
@@ -973,6 +1130,8 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	} else if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
 		die("--: a command must follow");
 	}
+	if (c->json && !c->check_only && !c->list_modules)
+		die("--json: only with --check-config or --list-modules");
 
 	config_init(&c->cfg);
 	config_set_auto_convert(&c->cfg, CONFIG_FALSE);
@@ -984,15 +1143,19 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	if (c->cmd) {
 		const config_setting_t *b = config_lookup(&c->cfg, "backend");
 
-		if (b && strcmp(c->backend, "tap"))
+		if (b && strcmp(c->backend, "tap")) {
 			conf_fail(b, "'%s': '-- COMMAND' needs the tap "
 				  "backend", c->backend);
+			conf_die();
+		}
 		snprintf(c->backend, sizeof(c->backend), "tap");
 		c->foreground = true;
 	}
 
-	if (cli_level >= 0)
+	if (cli_level >= 0) {
 		c->log_level = cli_level;
+		c->log_cli = true;
+	}
 	if (log_file)
 		snprintf(c->log_file, sizeof(c->log_file), "%s", log_file);
 	if (pidfile)
@@ -1046,15 +1209,19 @@ int conf_mod_get(const char *mod, const char *const *keys, const char *key,
 }
 
 /**
- * conf_reject_unknown() - Every top-level setting must have an owner
+ * conf_check_unknown() - Every top-level setting must have an owner
  * @c:		Configuration
  * @keys:	Tells the keys of a module group, and whether it is one
+ * @quiet:	Say nothing about groups whose keys can't be checked
+ *
+ * Return: 0, or -EINVAL with the problem in conf_errbuf
  */
-void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys)
+static int conf_check_unknown(const struct conf *c, conf_group_keys_fn keys,
+			      bool quiet)
 {
 	const config_setting_t *root = config_root_setting(&c->cfg);
 	char where[PATH_MAX + 16];
-	int i;
+	int i, rc;
 
 	for (i = 0; i < config_setting_length(root); i++) {
 		const config_setting_t *s = config_setting_get_elem(root, i);
@@ -1065,17 +1232,268 @@ void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys)
 		if (conf_key_known(conf_top_keys, k))
 			continue;
 		mk = keys(k, &found);
-		if (!found)
-			die("%s: '%s': no such setting, and no module by that "
-			    "name is loaded", conf_where(s, where,
-							 sizeof(where)), k);
+		if (!found) {
+			snprintf(conf_errbuf, sizeof(conf_errbuf),
+				 "%s: '%s': no such setting, and no module by "
+				 "that name is loaded",
+				 conf_where(s, where, sizeof(where)), k);
+			return -EINVAL;
+		}
 		if (mk == conf_keys_unchecked) {
-			debug("%s: '%s': module not installed, settings "
-			      "ignored", conf_where(s, where, sizeof(where)), k);
+			if (!quiet)
+				debug("%s: '%s': module not installed, "
+				      "settings ignored",
+				      conf_where(s, where, sizeof(where)), k);
 			continue;
 		}
-		conf_check_group(s, mk);
+		if ((rc = conf_check_group(s, mk)))
+			return rc;
 	}
+	return 0;
+}
+
+/**
+ * conf_reject_unknown() - Every top-level setting must have an owner, or
+ *			   exit 1
+ * @c:		Configuration
+ * @keys:	Tells the keys of a module group, and whether it is one
+ */
+void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys)
+{
+	if (conf_check_unknown(c, keys, false))
+		conf_die();
+}
+
+/**
+ * conf_reload() - Parse the file again, for a reload: never exits
+ * @cur:	Running configuration
+ * @text:	The file's contents, NUL-terminated
+ * @keys:	Keys of module groups (no module file can be opened in the
+ *		sandbox: see modload_group_keys_running())
+ * @next:	Filled with the new settings, as the file gives them: nothing
+ *		is copied from the host, and modules don't see the file.
+ *		conf_free() it afterwards, whatever the result
+ * @errbuf:	Buffer for the one line saying what is wrong
+ * @errlen:	Its size
+ *
+ * Checks everything a start-up checks in the file, except what modules
+ * check of their own groups beyond the names of the keys, which take
+ * effect only at a restart anyway.
+ *
+ * Return: 0, or -EINVAL (syntax, a bad value, an unknown setting)
+ */
+int conf_reload(const struct conf *cur, const char *text,
+		conf_group_keys_fn keys, struct conf *next, char *errbuf,
+		size_t errlen)
+{
+	struct conf_ip_set set4 = { 0 }, set6 = { 0 };
+	const char *name = cur->file ? cur->file : "(built-in)";
+	int rc;
+
+	memset(next, 0, sizeof(*next));
+	conf_defaults(next);
+	next->file = cur->file;
+	next->argv0 = cur->argv0;
+	config_init(&next->cfg);
+	config_set_auto_convert(&next->cfg, CONFIG_FALSE);
+
+	if (config_read_string(&next->cfg, text) != CONFIG_TRUE) {
+		snprintf(errbuf, errlen, "%s:%d: %s", name,
+			 config_error_line(&next->cfg),
+			 config_error_text(&next->cfg));
+		return -EINVAL;
+	}
+
+	conf_src_name = name;
+	rc = conf_file(next, &set4, &set6);
+	if (!rc)
+		rc = conf_check_unknown(next, keys, true);
+	conf_src_name = NULL;
+	if (rc)
+		snprintf(errbuf, errlen, "%s", conf_errbuf);
+	return rc;
+}
+
+/**
+ * conf_value_equal() - Whether two settings hold the same value
+ * @a:		Setting
+ * @b:		Other setting
+ *
+ * Return: true if their types and values, members and elements, are equal
+ */
+static bool conf_value_equal(const config_setting_t *a,
+			     const config_setting_t *b)
+{
+	int ta = config_setting_type(a), tb = config_setting_type(b), i;
+
+	if (ta == CONFIG_TYPE_INT64)
+		ta = CONFIG_TYPE_INT;
+	if (tb == CONFIG_TYPE_INT64)
+		tb = CONFIG_TYPE_INT;
+	if (ta != tb)
+		return false;
+
+	switch (ta) {
+	case CONFIG_TYPE_INT:
+		return config_setting_get_int64(a) ==
+		       config_setting_get_int64(b);
+	case CONFIG_TYPE_FLOAT:
+		return config_setting_get_float(a) ==
+		       config_setting_get_float(b);
+	case CONFIG_TYPE_BOOL:
+		return config_setting_get_bool(a) ==
+		       config_setting_get_bool(b);
+	case CONFIG_TYPE_STRING:
+		return !strcmp(config_setting_get_string(a),
+			       config_setting_get_string(b));
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		if (config_setting_length(a) != config_setting_length(b))
+			return false;
+		for (i = 0; i < config_setting_length(a); i++)
+			if (!conf_value_equal(config_setting_get_elem(a, i),
+					      config_setting_get_elem(b, i)))
+				return false;
+		return true;
+	case CONFIG_TYPE_GROUP:
+		if (config_setting_length(a) != config_setting_length(b))
+			return false;
+		for (i = 0; i < config_setting_length(a); i++) {
+			const config_setting_t *e = config_setting_get_elem(a,
+									    i);
+			const config_setting_t *o;
+
+			o = config_setting_get_member(b,
+						      config_setting_name(e));
+			if (!o || !conf_value_equal(e, o))
+				return false;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+/**
+ * conf_change_warn() - One line for a setting a reload can't apply
+ * @path:	Dotted path of the setting
+ * @a:		Running setting, NULL if the file adds it
+ * @b:		New setting, NULL if the file removes it
+ * @why:	What happens instead
+ */
+static void conf_change_warn(const char *path, const config_setting_t *a,
+			     const config_setting_t *b, const char *why)
+{
+	char where[PATH_MAX + 16];
+
+	if (b)
+		logmsg(LOG_LVL_WARNING, "reload", "%s: %s: %s; %s",
+		       conf_where(b, where, sizeof(where)), path,
+		       a ? "changed" : "added", why);
+	else
+		logmsg(LOG_LVL_WARNING, "reload", "%s: %s: removed; %s",
+		       conf_src_name ? conf_src_name : "(built-in)", path,
+		       why);
+}
+
+/**
+ * conf_diff() - Report settings that differ, member by member in groups
+ * @path:	Dotted path of the settings
+ * @a:		Running setting, or NULL
+ * @b:		New setting, or NULL
+ *
+ * Return: number of lines logged
+ */
+static unsigned int conf_diff(const char *path, const config_setting_t *a,
+			      const config_setting_t *b)
+{
+	static const char *const why = "ignored until restart";
+	unsigned int n = 0;
+	char sub[256];
+	int i;
+
+	if (a && b && config_setting_is_group(a) &&
+	    config_setting_is_group(b)) {
+		for (i = 0; i < config_setting_length(a); i++) {
+			const config_setting_t *e = config_setting_get_elem(a,
+									    i);
+			const char *k = config_setting_name(e);
+
+			snprintf(sub, sizeof(sub), "%s.%s", path, k);
+			n += conf_diff(sub, e, config_setting_get_member(b, k));
+		}
+		for (i = 0; i < config_setting_length(b); i++) {
+			const config_setting_t *e = config_setting_get_elem(b,
+									    i);
+			const char *k = config_setting_name(e);
+
+			if (config_setting_get_member(a, k))
+				continue;
+			snprintf(sub, sizeof(sub), "%s.%s", path, k);
+			conf_change_warn(sub, NULL, e, why);
+			n++;
+		}
+		return n;
+	}
+	if (a && b && conf_value_equal(a, b))
+		return 0;
+	if (!a && !b)
+		return 0;
+	conf_change_warn(path, a, b, why);
+	return 1;
+}
+
+/**
+ * conf_changes() - Say which changed settings a reload leaves for later
+ * @cur:	Running configuration
+ * @next:	Configuration from conf_reload()
+ *
+ * A reload applies the forwarding table and the log level (unless -d or
+ * --trace set it); every other setting the file changed, its own or a
+ * module's, gets one warning line saying it is ignored until a restart.
+ *
+ * Return: number of settings reported
+ */
+unsigned int conf_changes(const struct conf *cur, const struct conf *next)
+{
+	const config_setting_t *ra = config_root_setting(&cur->cfg);
+	const config_setting_t *rb = config_root_setting(&next->cfg);
+	const config_setting_t *la, *lb;
+	unsigned int n = 0;
+	int i;
+
+	conf_src_name = cur->file ? cur->file : "(built-in)";
+	for (i = 0; i < config_setting_length(ra); i++) {
+		const config_setting_t *a = config_setting_get_elem(ra, i);
+		const char *k = config_setting_name(a);
+
+		if (strcmp(k, "forward") && strcmp(k, "log"))
+			n += conf_diff(k, a, config_setting_get_member(rb, k));
+	}
+	for (i = 0; i < config_setting_length(rb); i++) {
+		const config_setting_t *b = config_setting_get_elem(rb, i);
+		const char *k = config_setting_name(b);
+
+		if (strcmp(k, "forward") && strcmp(k, "log") &&
+		    !config_setting_get_member(ra, k))
+			n += conf_diff(k, NULL, b);
+	}
+
+	/* log.level applies at once, but the command line has the last word */
+	la = config_lookup(&cur->cfg, "log.file");
+	lb = config_lookup(&next->cfg, "log.file");
+	n += conf_diff("log.file", la, lb);
+	la = config_lookup(&cur->cfg, "log.level");
+	lb = config_lookup(&next->cfg, "log.level");
+	if (cur->log_cli && (!la || !lb || !conf_value_equal(la, lb)) &&
+	    (la || lb)) {
+		conf_change_warn("log.level", la, lb,
+				 "ignored: -d or --trace on the command line "
+				 "wins");
+		n++;
+	}
+	conf_src_name = NULL;
+	return n;
 }
 
 /**
@@ -1306,4 +1724,261 @@ int conf_print(const struct conf *c)
 void conf_free(struct conf *c)
 {
 	config_destroy(&c->cfg);
+}
+
+static void conf_json_value(const config_setting_t *s, int depth);
+
+/**
+ * conf_json_indent() - Start a line at a nesting depth
+ * @depth:	Depth, two spaces each
+ */
+static void conf_json_indent(int depth)
+{
+	printf("\n%*s", depth * 2, "");
+}
+
+/**
+ * conf_json_value() - Print a libconfig value as JSON
+ * @s:		Setting
+ * @depth:	Nesting depth, for indentation
+ */
+static void conf_json_value(const config_setting_t *s, int depth)
+{
+	int i, n = config_setting_length(s);
+
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		printf("%lld", config_setting_get_int64(s));
+		break;
+	case CONFIG_TYPE_FLOAT:
+		printf("%.17g", config_setting_get_float(s));
+		break;
+	case CONFIG_TYPE_BOOL:
+		printf("%s", config_setting_get_bool(s) ? "true" : "false");
+		break;
+	case CONFIG_TYPE_STRING:
+		json_str(stdout, config_setting_get_string(s));
+		break;
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		printf("[");
+		for (i = 0; i < n; i++) {
+			printf("%s", i ? ", " : "");
+			conf_json_value(config_setting_get_elem(s, i), depth);
+		}
+		printf("]");
+		break;
+	case CONFIG_TYPE_GROUP:
+		printf("{");
+		for (i = 0; i < n; i++) {
+			const config_setting_t *e = config_setting_get_elem(s,
+									    i);
+
+			printf("%s", i ? "," : "");
+			conf_json_indent(depth + 1);
+			json_str(stdout, config_setting_name(e));
+			printf(": ");
+			conf_json_value(e, depth + 1);
+		}
+		if (n)
+			conf_json_indent(depth);
+		printf("}");
+		break;
+	default:
+		printf("null");
+	}
+}
+
+/**
+ * conf_json_addr() - Print an address as a JSON string
+ * @af:		AF_INET or AF_INET6
+ * @a:		Address
+ */
+static void conf_json_addr(int af, const void *a)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	json_str(stdout, conf_addr_str(af, a, buf));
+}
+
+/**
+ * conf_json_ip() - Print the "ipv4" or "ipv6" member
+ * @c:		Configuration
+ * @v6:		Which one
+ */
+static void conf_json_ip(const struct conf *c, bool v6)
+{
+	const struct passt_netcfg *n = &c->net;
+	int af = v6 ? AF_INET6 : AF_INET;
+	size_t asz = v6 ? sizeof(struct in6_addr) : sizeof(struct in_addr);
+	const void *dns = v6 ? (const void *)n->ip6.dns
+			     : (const void *)n->ip4.dns;
+	const void *match = v6 ? (const void *)&n->ip6.dns_match
+			       : (const void *)&n->ip4.dns_match;
+	const void *host = v6 ? (const void *)&n->ip6.dns_host
+			      : (const void *)&n->ip4.dns_host;
+	const void *out = v6 ? (const void *)&n->ip6.outbound_addr
+			     : (const void *)&n->ip4.outbound_addr;
+	const void *map = v6 ? (const void *)&n->ip6.map_host_loopback
+			     : (const void *)&n->ip4.map_host_loopback;
+	unsigned int i, n_dns = v6 ? n->ip6.n_dns : n->ip4.n_dns;
+
+	printf(",\n  \"%s\": {\n    \"enable\": ", v6 ? "ipv6" : "ipv4");
+	if (!(v6 ? n->ip6.enable : n->ip4.enable)) {
+		printf("false\n  }");
+		return;
+	}
+	printf("true,\n    \"address\": ");
+	conf_json_addr(af, v6 ? (const void *)&n->ip6.addr
+			      : (const void *)&n->ip4.addr);
+	printf(",\n    \"address_source\": \"%s\"",
+	       conf_src_names[v6 ? c->src6 : c->src4]);
+	printf(",\n    \"prefix_len\": %u",
+	       (unsigned int)(v6 ? n->ip6.prefix_len : n->ip4.prefix_len));
+	printf(",\n    \"gateway\": ");
+	conf_json_addr(af, v6 ? (const void *)&n->ip6.gw
+			      : (const void *)&n->ip4.gw);
+	printf(",\n    \"dns\": [");
+	for (i = 0; i < n_dns; i++) {
+		printf("%s", i ? ", " : "");
+		conf_json_addr(af, (const uint8_t *)dns + i * asz);
+	}
+	printf("],\n    \"dns_source\": \"%s\"", conf_src_names[c->srcdns]);
+	printf(",\n    \"dns_forward\": ");
+	if (memcmp(match, &in6addr_any, asz)) {
+		printf("{ \"match\": ");
+		conf_json_addr(af, match);
+		printf(", \"host\": ");
+		conf_json_addr(af, host);
+		printf(" }");
+	} else {
+		printf("null");
+	}
+	printf(",\n    \"outbound_address\": ");
+	if (memcmp(out, &in6addr_any, asz))
+		conf_json_addr(af, out);
+	else
+		printf("\"\"");
+	printf(",\n    \"outbound_interface\": ");
+	json_str(stdout, v6 ? n->ip6.outbound_if : n->ip4.outbound_if);
+	printf(",\n    \"map_host_loopback\": ");
+	if (memcmp(map, &in6addr_any, asz))
+		conf_json_addr(af, map);
+	else
+		printf("\"none\"");
+	if (v6) {
+		printf(",\n    \"link_local\": ");
+		conf_json_addr(af, &n->ip6.our_ll);
+	}
+	printf("\n  }");
+}
+
+/**
+ * conf_json_rule() - Print one resolved forwarding rule as a JSON object
+ * @c:		Configuration
+ * @i:		Rule index
+ */
+static void conf_json_rule(const struct conf *c, unsigned int i)
+{
+	const struct passt_fwd_rule *r = &c->fwd.rules[i];
+	const struct in_addr *a4 = passt_inany_v4(&r->addr);
+
+	printf("    { \"rule\": %u, \"proto\": \"%s\", \"from\": \"%s\", "
+	       "\"address\": ", i, r->proto == IPPROTO_TCP ? "tcp" : "udp",
+	       r->from == PASST_PIF_SPLICE ? "guest" : "host");
+	if (r->any_family)
+		printf("null");
+	else if (a4)
+		conf_json_addr(AF_INET, a4);
+	else
+		conf_json_addr(AF_INET6, &r->addr.a6);
+	printf(", \"interface\": ");
+	json_str(stdout, r->ifname);
+	printf(", \"ports\": [%u, %u], \"to\": [%u, %u], \"all\": %s, "
+	       "\"auto\": %s }", r->first, r->last, r->to,
+	       (unsigned int)r->to + (r->last - r->first),
+	       r->flags & PASST_FWD_ALL ? "true" : "false",
+	       r->flags & PASST_FWD_AUTO ? "true" : "false");
+}
+
+/**
+ * conf_print_json() - Print the resolved settings as one JSON object
+ * @c:		Configuration
+ *
+ * For scripts (--check-config --json): the members always come in the
+ * same order, with the same names as the settings, addresses as strings,
+ * "*_source" saying where a value came from ("default", "host" or
+ * "config"), forwarding rules as parsed (exclusions split ranges) and
+ * module groups as given. Nothing depends on the build or the time.
+ *
+ * Return: 0
+ */
+int conf_print_json(const struct conf *c)
+{
+	const config_setting_t *root = config_root_setting(&c->cfg);
+	const struct passt_netcfg *n = &c->net;
+	unsigned int i;
+	bool first;
+	int j;
+
+	printf("{\n  \"abi\": \"%d.%d\",\n  \"file\": ", PASST_ABI_MAJOR,
+	       PASST_ABI_MINOR);
+	if (c->file)
+		json_str(stdout, c->file);
+	else
+		printf("null");
+	printf(",\n  \"backend\": ");
+	json_str(stdout, c->backend);
+	printf(",\n  \"modules\": [");
+	for (i = 0; i < c->n_modules; i++) {
+		printf("%s", i ? ", " : "");
+		json_str(stdout, c->modules[i]);
+	}
+	printf("],\n  \"module_dir\": ");
+	json_str(stdout, c->module_dir);
+	printf(",\n  \"mtu\": %u,\n  \"max_flows\": %u", n->mtu, c->max_flows);
+	printf(",\n  \"log\": { \"level\": \"%s\", \"file\": ",
+	       log_level_name(c->log_level));
+	json_str(stdout, c->log_file);
+	printf(" },\n  \"pidfile\": ");
+	json_str(stdout, c->pidfile);
+	printf(",\n  \"sandbox\": { \"enable\": %s, \"runas\": ",
+	       c->sandbox ? "true" : "false");
+	json_str(stdout, c->runas);
+	printf(" },\n  \"pcap\": ");
+	json_str(stdout, c->pcap);
+	printf(",\n  \"search\": [");
+	for (i = 0; i < n->n_search; i++) {
+		printf("%s", i ? ", " : "");
+		json_str(stdout, n->search[i]);
+	}
+	printf("],\n  \"search_source\": \"%s\"",
+	       conf_src_names[c->search_set ? CONF_SRC_FILE : CONF_SRC_HOST]);
+	conf_json_ip(c, false);
+	conf_json_ip(c, true);
+
+	printf(",\n  \"forward\": [");
+	for (i = 0; i < c->fwd.n; i++) {
+		printf("%s\n", i ? "," : "");
+		conf_json_rule(c, i);
+	}
+	printf("%s],\n  \"groups\": {", c->fwd.n ? "\n  " : "");
+
+	/* Module groups as given: each module owns its defaults */
+	for (j = 0, first = true; j < config_setting_length(root); j++) {
+		const config_setting_t *g = config_setting_get_elem(root, j);
+		const char *k = config_setting_name(g);
+
+		if (conf_key_known(conf_top_keys, k) ||
+		    config_setting_type(g) != CONFIG_TYPE_GROUP)
+			continue;
+		printf("%s\n    ", first ? "" : ",");
+		json_str(stdout, k);
+		printf(": ");
+		conf_json_value(g, 2);
+		first = false;
+	}
+	printf("%s}\n}\n", first ? "" : "\n  ");
+	return 0;
 }

@@ -36,7 +36,9 @@ enum conf_src {
  * @foreground:		-f: no daemon, log to stderr
  * @check_only:		--check-config
  * @list_modules:	--list-modules
+ * @json:		--json: --check-config and --list-modules print JSON
  * @log_level:		Resolved level
+ * @log_cli:		-d or --trace set @log_level: the file's doesn't count
  * @log_file:		Log file, empty for none
  * @pidfile:		PID file, empty for none
  * @backend:		Backend module name
@@ -63,7 +65,9 @@ struct conf {
 	bool foreground;
 	bool check_only;
 	bool list_modules;
+	bool json;
 	int log_level;
+	bool log_cli;
 	char log_file[PATH_MAX];
 	char pidfile[PATH_MAX];
 	char backend[CONF_NAME_MAX];
@@ -89,6 +93,7 @@ void conf_parse(struct conf *c, int argc, char **argv);
 void conf_load_string(struct conf *c, const char *text);
 void conf_free(struct conf *c);
 int conf_print(const struct conf *c);
+int conf_print_json(const struct conf *c);
 const char *conf_where(const config_setting_t *s, char *buf, size_t len);
 
 /**
@@ -101,6 +106,10 @@ const char *conf_where(const config_setting_t *s, char *buf, size_t len);
 typedef const char *const *(*conf_group_keys_fn)(const char *name,
 						  bool *found);
 void conf_reject_unknown(const struct conf *c, conf_group_keys_fn keys);
+int conf_reload(const struct conf *cur, const char *text,
+		conf_group_keys_fn keys, struct conf *next, char *errbuf,
+		size_t errlen);
+unsigned int conf_changes(const struct conf *cur, const struct conf *next);
 
 /* Keys of a group to leave unchecked: a standard module not installed */
 extern const char *const conf_keys_unchecked[];

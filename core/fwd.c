@@ -23,6 +23,15 @@
  * holds a port it must not forward and a lookup is one range check. Rules
  * keep the order of the spec; a spec either appends all of its rules or,
  * on any error, none.
+ *
+ * A reload (SIGHUP) parses the file into a new table and fwd_merge() folds
+ * it into the running one without renumbering anything: listening sockets
+ * and flows carry rule indices (PASST_FWD_REF()). A rule in both keeps its
+ * slot, and its sockets; a rule gone from the file becomes a tombstone,
+ * which fwd_rule() still answers for whoever holds its index but lookups
+ * and fwd_listen() skip; a new rule takes its own tombstone back if it
+ * returns as it was, else a slot never used, else the slot of the oldest
+ * tombstone of an earlier reload.
  */
 
 #include <arpa/inet.h>
@@ -189,13 +198,22 @@ static unsigned int fwd_excl_next(const struct fwd_spec *s, unsigned int from,
  */
 static void fwd_ephemeral(unsigned int *min, unsigned int *max)
 {
+	/* Read once, at start-up: a reload inside the sandbox has no /proc,
+	 * and must resolve "all" to the very rules it resolved to before
+	 */
+	static unsigned int cache_min, cache_max;
 	unsigned int lo, hi;
 	char buf[64];
 	ssize_t n;
 	int fd;
 
-	*min = FWD_EPHEMERAL_MIN;
-	*max = FWD_EPHEMERAL_MAX;
+	if (cache_max) {
+		*min = cache_min;
+		*max = cache_max;
+		return;
+	}
+	*min = cache_min = FWD_EPHEMERAL_MIN;
+	*max = cache_max = FWD_EPHEMERAL_MAX;
 
 	fd = open("/proc/sys/net/ipv4/ip_local_port_range",
 		  O_RDONLY | O_CLOEXEC);
@@ -210,8 +228,8 @@ static void fwd_ephemeral(unsigned int *min, unsigned int *max)
 	if (sscanf(buf, "%u %u", &lo, &hi) != 2 || !lo || lo > hi ||
 	    hi >= FWD_PORTS)
 		return;
-	*min = lo;
-	*max = hi;
+	*min = cache_min = lo;
+	*max = cache_max = hi;
 }
 
 /**
@@ -656,6 +674,8 @@ int fwd_parse_spec(struct fwd_table *t, uint8_t proto, uint8_t from,
 	for (i = 0; i < t->n && i < FWD_RULES_MAX; i++) {
 		const struct passt_fwd_rule *o = &t->rules[i];
 
+		if (t->gone[i])
+			continue;
 		for (j = 0; j < s.n_rules; j++) {
 			const struct passt_fwd_rule *r = &s.rules[j];
 			unsigned int f, l;
@@ -683,6 +703,7 @@ int fwd_parse_spec(struct fwd_table *t, uint8_t proto, uint8_t from,
 	}
 
 	memcpy(&t->rules[used], s.rules, sizeof(s.rules[0]) * s.n_rules);
+	memset(&t->gone[used], 0, sizeof(t->gone[0]) * s.n_rules);
 	t->n = used + s.n_rules;
 	return 0;
 }
@@ -717,6 +738,8 @@ static bool fwd_addr_match(const struct passt_fwd_rule *r,
  * @addr:	Address it was sent to, NULL for any (see fwd_addr_match())
  * @port:	Port it was sent to
  *
+ * Tombstones (rules a reload removed) never match.
+ *
  * Return: index of the first matching rule, or -ENOENT
  */
 int fwd_lookup(const struct fwd_table *t, uint8_t pif, uint8_t proto,
@@ -727,6 +750,8 @@ int fwd_lookup(const struct fwd_table *t, uint8_t pif, uint8_t proto,
 	for (i = 0; i < t->n && i < FWD_RULES_MAX; i++) {
 		const struct passt_fwd_rule *r = &t->rules[i];
 
+		if (t->gone[i])
+			continue;
 		if (r->from == pif && r->proto == proto &&
 		    r->first <= port && port <= r->last &&
 		    fwd_addr_match(r, addr))
@@ -741,12 +766,128 @@ int fwd_lookup(const struct fwd_table *t, uint8_t pif, uint8_t proto,
  * @t:		Table
  * @idx:	Index, as from fwd_lookup() or PASST_FWD_REF_RULE()
  *
- * Return: the rule, or NULL if @idx is not in use
+ * Return: the rule, a tombstone included (see fwd_merge()), or NULL if
+ *	   @idx was never used
  */
 const struct passt_fwd_rule *fwd_rule(const struct fwd_table *t,
 				      unsigned int idx)
 {
 	return idx < t->n && idx < FWD_RULES_MAX ? &t->rules[idx] : NULL;
+}
+
+/**
+ * fwd_rule_live() - Whether a slot holds a rule in force
+ * @t:		Table
+ * @idx:	Index
+ *
+ * Return: true for a rule, false for a tombstone or a slot never used
+ */
+bool fwd_rule_live(const struct fwd_table *t, unsigned int idx)
+{
+	return idx < t->n && idx < FWD_RULES_MAX && !t->gone[idx];
+}
+
+/**
+ * fwd_rule_same() - Whether two rules are the same rule
+ * @a:		Rule
+ * @b:		Other rule
+ *
+ * Return: true if every setting is equal: same sockets, same target ports
+ */
+bool fwd_rule_same(const struct passt_fwd_rule *a,
+		   const struct passt_fwd_rule *b)
+{
+	return fwd_rule_same_socket(a, b) && a->flags == b->flags &&
+	       a->first == b->first && a->last == b->last && a->to == b->to;
+}
+
+/**
+ * fwd_merge_slot() - Slot for a rule a reload adds
+ * @out:	Table being built
+ * @r:		The rule
+ *
+ * Its own tombstone, if it comes back unchanged: whoever still holds that
+ * index finds the same rule. Else a slot never used; else the oldest
+ * tombstone of an earlier reload (not of this one: the sockets of those
+ * are being closed with their index in their events).
+ *
+ * Return: index, or -ENOSPC
+ */
+static int fwd_merge_slot(const struct fwd_table *out,
+			  const struct passt_fwd_rule *r)
+{
+	unsigned int i;
+	int oldest = -1;
+
+	for (i = 0; i < out->n; i++)
+		if (out->gone[i] && out->gone[i] != out->gen &&
+		    fwd_rule_same(&out->rules[i], r))
+			return (int)i;
+	if (out->n < FWD_RULES_MAX)
+		return (int)out->n;
+	for (i = 0; i < out->n; i++) {
+		if (!out->gone[i] || out->gone[i] == out->gen)
+			continue;
+		if (oldest < 0 || out->gone[i] < out->gone[oldest])
+			oldest = (int)i;
+	}
+	return oldest >= 0 ? oldest : -ENOSPC;
+}
+
+/**
+ * fwd_merge() - Fold a reloaded table into the running one
+ * @cur:	Running table
+ * @next:	Table parsed from the file again (no tombstones)
+ * @out:	Result: @cur with @next's rules, indices kept (see the top of
+ *		this file); may not be @cur or @next
+ * @d:		Filled with what changed: removed rules (tombstones in
+ *		@out) and added ones, by index
+ *
+ * Return: 0, or -ENOSPC if the added rules don't fit beside the running
+ *	   ones and the tombstones of this reload (@out is then unusable)
+ */
+int fwd_merge(const struct fwd_table *cur, const struct fwd_table *next,
+	      struct fwd_table *out, struct fwd_diff *d)
+{
+	bool matched[FWD_RULES_MAX] = { false };
+	unsigned int i, j;
+
+	memcpy(out, cur, sizeof(*out));
+	memset(d, 0, sizeof(*d));
+	out->gen = cur->gen + 1;
+
+	for (i = 0; i < cur->n && i < FWD_RULES_MAX; i++) {
+		if (cur->gone[i])
+			continue;
+		for (j = 0; j < next->n && j < FWD_RULES_MAX; j++) {
+			if (!matched[j] && !next->gone[j] &&
+			    fwd_rule_same(&cur->rules[i], &next->rules[j]))
+				break;
+		}
+		if (j < next->n && j < FWD_RULES_MAX) {
+			matched[j] = true;
+			d->n_kept++;
+			continue;
+		}
+		out->gone[i] = out->gen;
+		d->removed[d->n_removed++] = (uint8_t)i;
+	}
+
+	for (j = 0; j < next->n && j < FWD_RULES_MAX; j++) {
+		int k;
+
+		if (matched[j] || next->gone[j])
+			continue;
+		k = fwd_merge_slot(out, &next->rules[j]);
+		if (k < 0)
+			return k;
+		out->rules[k] = next->rules[j];
+		out->gone[k] = 0;
+		if ((unsigned int)k == out->n)
+			out->n++;
+		d->added[d->n_added++] = (uint8_t)k;
+	}
+	return 0;
 }
 
 /**
@@ -1013,7 +1154,7 @@ static unsigned int fwd_listen_binds(const struct passt_fwd_rule *r,
  *
  * Return: socket, or -errno
  *
- * Runs before the sandbox only: no #syscalls line.
+ * After the sandbox only for a reload: see fwd_listen_rules().
  */
 static int fwd_listen_sock(const struct passt_fwd_rule *r, int af,
 			   int v6only, bool ip4, uint16_t port,
@@ -1096,6 +1237,33 @@ fail:
  *		is 0
  * @errlen:	Size of @errbuf
  *
+ * Return: see fwd_listen_rules()
+ */
+int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
+	       fwd_socket_fn mksock, fwd_listen_cb cb, void *opaque,
+	       char *errbuf, size_t errlen)
+{
+	return fwd_listen_rules(t, pif, NULL, 0, ip4, ip6, mksock, cb, opaque,
+				errbuf, errlen);
+}
+
+/**
+ * fwd_listen_rules() - Open the listening sockets for some of a pif's rules
+ * @t:		Table
+ * @pif:	pif whose rules to open (PASST_PIF_HOST, _SPLICE)
+ * @idx:	Indices of the rules to open (others, and those of other
+ *		pifs, are left alone), or NULL for every rule
+ * @n_idx:	Number of entries in @idx
+ * @ip4:	IPv4 is enabled
+ * @ip6:	IPv6 is enabled
+ * @mksock:	Makes each socket (in another network namespace, say), or
+ *		NULL for socket(2)
+ * @cb:		Called with each socket: it owns the socket from then on
+ * @opaque:	Passed to @mksock and @cb
+ * @errbuf:	Buffer for a one-line error message, may be NULL if @errlen
+ *		is 0
+ * @errlen:	Size of @errbuf
+ *
  * Each port of each rule from @pif gets its own socket, except rules from
  * "auto", which a scan opens port by port. A rule without an address gets
  * one dual-stack IPv6 socket (IPv4 alone if IPv6 is disabled), an IPv4
@@ -1105,18 +1273,24 @@ fail:
  * of "all" rules that can't be bound are skipped with a debug line, as
  * passt does, unless not one of them could be bound for a protocol.
  *
+ * Tombstones get no sockets.
+ *
  * Return: 0, or -errno; sockets handed to @cb before the error stay with
  *	   the caller
  *
- * Runs before the sandbox only: no #syscalls line.
+ * At start-up, and on a reload only when the file could be read again:
+ * the system calls are in the reload list of core/reload.c, added to the
+ * seccomp filter only then.
  */
-int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
-	       fwd_socket_fn mksock, fwd_listen_cb cb, void *opaque,
-	       char *errbuf, size_t errlen)
+int fwd_listen_rules(const struct fwd_table *t, uint8_t pif,
+		     const uint8_t *idx, size_t n_idx, bool ip4, bool ip6,
+		     fwd_socket_fn mksock, fwd_listen_cb cb, void *opaque,
+		     char *errbuf, size_t errlen)
 {
 	/* Per protocol (TCP, UDP), for "all" rules: tried, bound, error */
 	unsigned int all_tried[2] = { 0 }, all_bound[2] = { 0 };
 	char where[INET6_ADDRSTRLEN + PASST_IFNAME_MAX + 8];
+	size_t n = idx ? n_idx : MIN(t->n, FWD_RULES_MAX), x;
 	int all_err[2] = { 0 };
 	unsigned int i, k;
 
@@ -1125,13 +1299,19 @@ int fwd_listen(const struct fwd_table *t, uint8_t pif, bool ip4, bool ip6,
 	if (errlen)
 		errbuf[0] = '\0';
 
-	for (i = 0; i < t->n && i < FWD_RULES_MAX; i++) {
-		const struct passt_fwd_rule *r = &t->rules[i];
-		const char *proto = r->proto == IPPROTO_TCP ? "tcp" : "udp";
-		bool all = r->flags & PASST_FWD_ALL;
+	for (x = 0; x < n; x++) {
+		const struct passt_fwd_rule *r;
+		const char *proto;
 		struct fwd_bind b[2];
 		unsigned int port, nb, j;
+		bool all;
 
+		i = idx ? idx[x] : (unsigned int)x;
+		if (!fwd_rule_live(t, i))
+			continue;
+		r = &t->rules[i];
+		proto = r->proto == IPPROTO_TCP ? "tcp" : "udp";
+		all = r->flags & PASST_FWD_ALL;
 		if (r->from != pif || (r->flags & PASST_FWD_AUTO))
 			continue;
 		nb = fwd_listen_binds(r, pif, ip4, ip6, b);

@@ -13,8 +13,12 @@
  * timer_arm()); there is no per-packet scan of timers.
  *
  * Signals arrive through a signalfd, so nothing runs in signal context:
- * SIGTERM and SIGINT end the loop cleanly. They are blocked, which also
- * makes them deliverable when the daemon is PID 1 of its own PID namespace.
+ * SIGTERM and SIGINT end the loop cleanly; SIGHUP (reload) and SIGUSR1
+ * (counters) run the hooks set with loop_on_signal() once the events of
+ * the turn are handled, so no event of the batch refers to a socket such
+ * a hook closed, or worse, to one that took its number since. They are
+ * blocked, which also makes them deliverable when the daemon is PID 1 of
+ * its own PID namespace.
  */
 
 #include <errno.h>
@@ -47,6 +51,8 @@ static bool loop_timers_changed;
 static bool loop_defer_pending;
 static bool loop_stop;
 static int loop_status;
+static loop_signal_fn loop_hup_fn, loop_usr1_fn;
+static bool loop_hup_pending, loop_usr1_pending;
 
 /**
  * loop_noop_handler() - Handler for signals read through the signalfd
@@ -86,6 +92,7 @@ int loop_init(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
@@ -94,6 +101,7 @@ int loop_init(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 
@@ -127,6 +135,7 @@ int loop_signals_open(void)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	loop_sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (loop_sigfd < 0)
 		return -errno;
@@ -172,6 +181,25 @@ static int loop_ctl(int op, unsigned int mod, int fd, uint32_t events,
 	ev.data.u64 = ref.u64;
 	if (epoll_ctl(loop_epfd, op, fd, &ev))
 		return -errno;
+	return 0;
+}
+
+/**
+ * loop_on_signal() - Set what SIGHUP or SIGUSR1 does
+ * @signo:	SIGHUP or SIGUSR1
+ * @fn:		Called at the end of the turn the signal arrived in, or
+ *		NULL: the signal is then only logged
+ *
+ * Return: 0, or -EINVAL for another signal
+ */
+int loop_on_signal(int signo, loop_signal_fn fn)
+{
+	if (signo == SIGHUP)
+		loop_hup_fn = fn;
+	else if (signo == SIGUSR1)
+		loop_usr1_fn = fn;
+	else
+		return -EINVAL;
 	return 0;
 }
 
@@ -365,12 +393,37 @@ static void loop_signals(void)
 			loop_quit(0);
 			break;
 		case SIGHUP:
-			info("SIGHUP: ignored (the configuration is read at "
-			     "start-up only)");
+			if (loop_hup_fn)
+				loop_hup_pending = true;
+			else
+				info("SIGHUP: started without a configuration "
+				     "file: nothing to reload");
+			break;
+		case SIGUSR1:
+			loop_usr1_pending = true;
 			break;
 		default:
 			break;
 		}
+	}
+}
+
+/**
+ * loop_signal_hooks() - Run what signals of this turn asked for
+ */
+static void loop_signal_hooks(void)
+{
+	if (loop_hup_pending) {
+		loop_hup_pending = false;
+		if (loop_hup_fn)
+			loop_hup_fn();
+	}
+	if (loop_usr1_pending) {
+		loop_usr1_pending = false;
+		if (loop_usr1_fn)
+			loop_usr1_fn();
+		else
+			info("SIGUSR1: no counters to report");
 	}
 }
 
@@ -447,6 +500,7 @@ int loop_run(void)
 			m->desc->on_fd(m, (uint8_t)ref.type, (int)ref.fd,
 				       ref.data, ev[i].events, &loop_ts);
 		}
+		loop_signal_hooks();
 
 		timeout = loop_deferred() ? 0 : -1;
 		frame_txq_flush();

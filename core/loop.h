@@ -31,8 +31,14 @@ union loop_ref {
 };
 static_assert(sizeof(union loop_ref) == sizeof(uint64_t), "fits epoll_data");
 
+/**
+ * typedef loop_signal_fn - What SIGHUP or SIGUSR1 runs, between two turns
+ */
+typedef void (*loop_signal_fn)(void);
+
 int loop_init(void);
 int loop_signals_open(void);
+int loop_on_signal(int signo, loop_signal_fn fn);
 int loop_fd_add(unsigned int mod, int fd, uint32_t events, uint8_t type,
 		uint32_t data);
 int loop_fd_mod(unsigned int mod, int fd, uint32_t events, uint8_t type,

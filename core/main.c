@@ -3,15 +3,18 @@
  *
  * Open everything, then shrink, then loop: options and file, modules loaded
  * and configured, every fd opened (backend first, then protocol modules,
- * then the forwarding table's listening sockets), then the sandbox, the
- * detach, the seccomp filter, and the event loop. After modload_init()
- * nothing opens a file, loads a module or binds a socket that the
- * configuration did not ask for.
+ * then the forwarding table's listening sockets, and the directory of the
+ * config file for reloads), then the sandbox, the detach, the seccomp
+ * filter, and the event loop. After modload_init() nothing opens a file,
+ * loads a module or binds a socket that the configuration did not ask
+ * for: a reload (SIGHUP) reads only the config file again, and binds only
+ * what its forward rules ask for.
  */
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +31,9 @@
 #include "modload.h"
 #include "pcap.h"
 #include "pif.h"
+#include "reload.h"
 #include "sandbox.h"
+#include "stats.h"
 #include "util.h"
 
 #include "syscalls.gen.h"
@@ -46,100 +51,15 @@
  */
 static int main_send(void *opaque, const struct iovec *iov, size_t n)
 {
-	(void)opaque;
-	return mod_backend->desc->send(mod_backend, iov, n);
-}
-
-/**
- * main_listen_cb() - Register a forwarding rule's listening socket
- * @opaque:	Unused
- * @fd:		Socket
- * @rule:	Rule index
- * @port:	Port
- *
- * Return: 0, or -errno
- */
-static int main_listen_cb(void *opaque, int fd, unsigned int rule,
-			  uint16_t port)
-{
-	const struct passt_fwd_rule *r = fwd_rule(&conf.fwd, rule);
-	struct passt_mod *m;
+	int rc = mod_backend->desc->send(mod_backend, iov, n);
+	size_t i, bytes = 0;
 
 	(void)opaque;
-	m = modload_by_name(r->proto == IPPROTO_TCP ? "tcp" : "udp");
-	if (!m)
-		return -ENOPROTOOPT;
-	return loop_fd_add(m->idx, fd, EPOLLIN, PASST_FD_LISTEN,
-			   PASST_FWD_REF(rule, port));
-}
-
-/**
- * main_guest_socket() - Make a from = "guest" rule's socket in the guest's
- *			 namespace, through the backend
- * @opaque:	Unused
- * @domain:	socket(2) domain
- * @type:	socket(2) type
- * @protocol:	socket(2) protocol
- *
- * Return: socket, or -errno
- */
-static int main_guest_socket(void *opaque, int domain, int type,
-			     int protocol)
-{
-	(void)opaque;
-	return mod_backend->desc->guest_socket(mod_backend, domain, type,
-					       protocol);
-}
-
-/**
- * main_splice_cb() - Register a from = "guest" rule's listening socket
- * @opaque:	Unused
- * @fd:		Socket, in the guest's namespace
- * @rule:	Rule index
- * @port:	Port
- *
- * Only the tcp module splices: a UDP socket would feed the guest its own
- * datagrams back, so it is closed (main_check_forward() said so)
- *
- * Return: 0, or -errno
- */
-static int main_splice_cb(void *opaque, int fd, unsigned int rule,
-			  uint16_t port)
-{
-	if (fwd_rule(&conf.fwd, rule)->proto != IPPROTO_TCP) {
-		close(fd);
-		return 0;
-	}
-	return main_listen_cb(opaque, fd, rule, port);
-}
-
-/**
- * main_check_forward() - Forwarding rules need their protocol module, and
- *			  from = "guest" ones a backend with a namespace
- * @c:		Configuration
- */
-static void main_check_forward(const struct conf *c)
-{
-	unsigned int i;
-
-	for (i = 0; i < c->fwd.n; i++) {
-		const char *p = c->fwd.rules[i].proto == IPPROTO_TCP ? "tcp"
-								     : "udp";
-
-		if (!modload_by_name(p))
-			die("%s: forward: %s rules need the %s module, which "
-			    "is not loaded", c->file ? c->file : "(built-in)",
-			    p, p);
-		if (c->fwd.rules[i].from == PASST_PIF_SPLICE &&
-		    (!mod_backend || !mod_backend->desc->guest_socket))
-			die("%s: forward: from = \"guest\" rules need the tap "
-			    "backend", c->file ? c->file : "(built-in)");
-		if (c->fwd.rules[i].from == PASST_PIF_SPLICE &&
-		    c->fwd.rules[i].proto != IPPROTO_TCP)
-			warn("%s: forward: udp from = \"guest\" rules are not "
-			     "forwarded yet: ignored",
-			     c->file ? c->file : "(built-in)");
-	}
+	for (i = 0; rc > 0 && i < (size_t)rc && i < n; i++)
+		bytes += iov[i].iov_len;
+	if (rc > 0)
+		stats_to_guest(mod_backend->idx, MIN((size_t)rc, n), bytes);
+	return rc;
 }
 
 /* The PID file's directory and name, to remove it at exit from inside the
@@ -242,7 +162,9 @@ static void main_pidfile_write(int fd)
  */
 static void main_seccomp(const struct conf *c)
 {
-	static const char *list[ARRAY_SIZE(core_syscalls) + MOD_MAX * 64];
+	static const char *list[ARRAY_SIZE(core_syscalls) + MOD_MAX * 64 +
+				32];
+	const char *const *rl;
 	const char **ml;
 	size_t n = 0, mn, i;
 	int rc;
@@ -252,6 +174,9 @@ static void main_seccomp(const struct conf *c)
 	ml = modload_syscalls(&mn);
 	for (i = 0; i < mn && n < ARRAY_SIZE(list); i++)
 		list[n++] = ml[i];
+	rl = reload_syscalls(&mn);
+	for (i = 0; i < mn && n < ARRAY_SIZE(list); i++)
+		list[n++] = rl[i];
 
 	rc = sandbox_seccomp(list, n, c->sandbox);
 	if (rc)
@@ -271,9 +196,14 @@ int main(int argc, char **argv)
 	csum_init();
 	modload_all(&conf);
 	modload_configure(&conf);
-	main_check_forward(&conf);
+	{
+		char e[PATH_MAX + 256];
+
+		if (reload_check_forward(&conf, &conf.fwd, e, sizeof(e)))
+			die("%s", e);
+	}
 	if (conf.check_only)
-		return conf_print(&conf);
+		return conf.json ? conf_print_json(&conf) : conf_print(&conf);
 
 	if (*conf.log_file && (rc = log_open_file(conf.log_file)))
 		die("%s: cannot open log file: %s", conf.log_file,
@@ -296,21 +226,15 @@ int main(int argc, char **argv)
 
 	modload_init();
 	{
-		char e[256];
+		char e[512];
 
-		rc = fwd_listen(&conf.fwd, PASST_PIF_HOST, conf.net.ip4.enable,
-				conf.net.ip6.enable, NULL, main_listen_cb, NULL,
-				e, sizeof(e));
-		if (rc)
-			die("forward: %s", e);
-		/* The guest's side of the splice path, in its namespace */
-		rc = fwd_listen(&conf.fwd, PASST_PIF_SPLICE,
-				conf.net.ip4.enable, conf.net.ip6.enable,
-				main_guest_socket, main_splice_cb, NULL,
-				e, sizeof(e));
-		if (rc)
-			die("forward: from = \"guest\": %s", e);
+		if (reload_listen_all(e, sizeof(e)))
+			die("%s", e);
 	}
+	rc = reload_prepare(&conf);
+	if (rc < 0)
+		die("%s: cannot keep its directory open for reloads: %s",
+		    conf.file, strerror(-rc));
 
 	if (!conf.foreground)
 		log_to_syslog(!*conf.log_file);
@@ -329,6 +253,9 @@ int main(int argc, char **argv)
 	}
 	if ((rc = loop_signals_open()))
 		die("signalfd: %s", strerror(-rc));
+	loop_on_signal(SIGUSR1, stats_log);
+	if (conf.file)
+		loop_on_signal(SIGHUP, reload_run);
 	main_seccomp(&conf);
 
 	modload_start();

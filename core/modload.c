@@ -27,6 +27,7 @@
 
 #include "conf.h"
 #include "frame.h"
+#include "json.h"
 #include "log.h"
 #include "modload.h"
 #include "ops.h"
@@ -41,6 +42,17 @@ struct passt_mod *mod_backend;
 static struct passt_mod *modload_peeked[MOD_MAX];
 static unsigned int modload_peeked_n;
 
+/* Names of those, to accept their groups again on a reload, when no file
+ * can be opened any more
+ */
+static char modload_peeked_names[MOD_MAX][CONF_NAME_MAX];
+static unsigned int modload_peeked_names_n;
+
+/* The modules of the project: the sample config has a group for each */
+static const char *const modload_standard[] = {
+	"tcp", "udp", "icmp", "dhcp", "ndp", "tap", "qemu_stream", "vhost_user",
+};
+
 /**
  * modload_min_desc_size() - Smallest descriptor a given ABI minor may have
  * @minor:	ABI minor version of the module
@@ -49,9 +61,12 @@ static unsigned int modload_peeked_n;
  */
 size_t modload_min_desc_size(unsigned int minor)
 {
-	(void)minor;	/* 1.0 is the only minor so far */
-	return offsetof(struct passt_module, send) +
-	       sizeof(((struct passt_module *)0)->send);
+	/* 1.0 ends with send(): guest_socket() came before it was frozen */
+	if (!minor)
+		return offsetof(struct passt_module, send) +
+		       sizeof(((struct passt_module *)0)->send);
+	return offsetof(struct passt_module, stats) +
+	       sizeof(((struct passt_module *)0)->stats);
 }
 
 /**
@@ -277,6 +292,37 @@ static int modload_check(const struct passt_module *d, const char *path,
 }
 
 /**
+ * modload_accept() - Check a descriptor and copy it into a record
+ * @d:		Descriptor, as the module exports it: only its first
+ *		@d->size bytes are read, once they are found to be there
+ * @path:	File, for messages
+ * @expect:	Name it must have (the file name), or NULL
+ * @m:		Record to fill: desc points to the copy, zero-filled past
+ *		the module's size, so members a module of an older minor
+ *		lacks (stats() for 1.0) read as NULL
+ * @errbuf:	Message buffer
+ * @errlen:	Its size
+ *
+ * Return: 0, or -EINVAL with the reason in @errbuf (@m untouched)
+ */
+int modload_accept(const struct passt_module *d, const char *path,
+		   const char *expect, struct passt_mod *m, char *errbuf,
+		   size_t errlen)
+{
+	int rc = modload_check(d, path, expect, errbuf, errlen);
+
+	if (rc)
+		return rc;
+
+	memset(m, 0, sizeof(*m));
+	memcpy(&m->d, d, MIN((size_t)d->size, sizeof(m->d)));
+	m->desc = &m->d;
+	snprintf(m->name, sizeof(m->name), "%s", d->name);
+	snprintf(m->path, sizeof(m->path), "%s", path);
+	return 0;
+}
+
+/**
  * modload_open() - dlopen a module and check its descriptor
  * @path:	File
  * @expect:	Name it must have (the file name), or NULL
@@ -305,18 +351,12 @@ int modload_open(const char *path, const char *expect, struct passt_mod *m,
 		dlclose(dl);
 		return -ENOEXEC;
 	}
-	rc = modload_check(d, path, expect, errbuf, errlen);
+	rc = modload_accept(d, path, expect, m, errbuf, errlen);
 	if (rc) {
 		dlclose(dl);
 		return rc;
 	}
-
-	memset(m, 0, sizeof(*m));
-	memcpy(&m->d, d, MIN((size_t)d->size, sizeof(m->d)));
-	m->desc = &m->d;
 	m->dl = dl;
-	snprintf(m->name, sizeof(m->name), "%s", d->name);
-	snprintf(m->path, sizeof(m->path), "%s", path);
 	return 0;
 }
 
@@ -425,40 +465,71 @@ next:
 }
 
 /**
- * modload_list_one() - Print one --list-modules line
- * @opaque:	Counter of refused modules
+ * struct modload_listing - State of --list-modules
+ * @json:	Print a JSON array instead of lines
+ * @listed:	Modules printed so far
+ * @refused:	Files refused so far (said on stderr)
+ */
+struct modload_listing {
+	bool json;
+	unsigned int listed;
+	unsigned int refused;
+};
+
+/**
+ * modload_list_one() - Print one --list-modules line, or JSON object
+ * @opaque:	struct modload_listing
  * @name:	Module name
  * @path:	File
  */
 static void modload_list_one(void *opaque, const char *name, const char *path)
 {
-	unsigned int *refused = opaque;
+	struct modload_listing *l = opaque;
 	struct passt_mod m;
 	char e[PATH_MAX + 256];
 
 	if (modload_open(path, name, &m, e, sizeof(e))) {
 		fprintf(stderr, "%s\n", e);
-		(*refused)++;
+		l->refused++;
 		return;
 	}
-	printf("%s\t%s\t%u.%u\t%s\n", m.name, modload_kind_name(m.desc->kind),
-	       m.desc->abi_major, m.desc->abi_minor, path);
+	if (l->json) {
+		printf("%s\n  { \"name\": ", l->listed ? "," : "");
+		json_str(stdout, m.name);
+		printf(", \"kind\": \"%s\", \"abi\": \"%u.%u\", \"file\": ",
+		       modload_kind_name(m.desc->kind), m.desc->abi_major,
+		       m.desc->abi_minor);
+		json_str(stdout, path);
+		printf(", \"summary\": ");
+		json_str(stdout, m.desc->summary ? m.desc->summary : "");
+		printf(" }");
+	} else {
+		printf("%s\t%s\t%u.%u\t%s\n", m.name,
+		       modload_kind_name(m.desc->kind), m.desc->abi_major,
+		       m.desc->abi_minor, path);
+	}
+	l->listed++;
 	modload_close(&m);
 }
 
 /**
- * modload_list() - --list-modules: every module found, one line each
+ * modload_list() - --list-modules: every module found, one line each, or
+ *		    with --json one array of objects
  * @c:		Configuration
  *
  * Return: 0, or 1 if a file was refused (said on stderr)
  */
 int modload_list(const struct conf *c)
 {
-	unsigned int refused = 0;
+	struct modload_listing l = { .json = c->json };
 
-	modload_each(c, modload_list_one, &refused);
+	if (l.json)
+		printf("[");
+	modload_each(c, modload_list_one, &l);
+	if (l.json)
+		printf("%s]\n", l.listed ? "\n" : "");
 	fflush(stdout);
-	return refused ? 1 : 0;
+	return l.refused ? 1 : 0;
 }
 
 /**
@@ -639,18 +710,14 @@ const char *const *modload_group_keys(const char *name, bool *found)
 
 	/* Not loaded (a backend not selected): check against its file */
 	if (modload_find(&conf, name, path, true)) {
-		static const char *const standard[] = {
-			"tcp", "udp", "icmp", "dhcp", "ndp",
-			"tap", "qemu_stream", "vhost_user",
-		};
 		size_t i;
 
 		/* The sample config has a group for each module of the
 		 * project, and a distribution may package some apart:
 		 * one not installed is no typo
 		 */
-		for (i = 0; i < ARRAY_SIZE(standard); i++) {
-			if (!strcmp(name, standard[i])) {
+		for (i = 0; i < ARRAY_SIZE(modload_standard); i++) {
+			if (!strcmp(name, modload_standard[i])) {
 				*found = true;
 				return conf_keys_unchecked;
 			}
@@ -663,8 +730,42 @@ const char *const *modload_group_keys(const char *name, bool *found)
 		return NULL;
 	}
 	modload_peeked[modload_peeked_n++] = m;
+	if (modload_peeked_names_n < ARRAY_SIZE(modload_peeked_names))
+		memcpy(modload_peeked_names[modload_peeked_names_n++],
+		       m->name, CONF_NAME_MAX);
 	*found = true;
 	return m->desc->config_keys;
+}
+
+/**
+ * modload_group_keys_running() - Keys of a group, as a reload checks them
+ * @name:	Group name
+ * @found:	Set if a module of that name is loaded, is one of the
+ *		project's, or had its file checked at start-up
+ *
+ * Inside the sandbox no module file can be opened: a group of a module
+ * that is not loaded can't be checked key by key, and its settings take
+ * effect only at a restart anyway.
+ *
+ * Return: the keys of a loaded module, conf_keys_unchecked for another
+ *	   one, or NULL
+ */
+const char *const *modload_group_keys_running(const char *name, bool *found)
+{
+	struct passt_mod *m = modload_by_name(name);
+	size_t i;
+
+	*found = true;
+	if (m)
+		return m->desc->config_keys;
+	for (i = 0; i < ARRAY_SIZE(modload_standard); i++)
+		if (!strcmp(name, modload_standard[i]))
+			return conf_keys_unchecked;
+	for (i = 0; i < modload_peeked_names_n; i++)
+		if (!strcmp(name, modload_peeked_names[i]))
+			return conf_keys_unchecked;
+	*found = false;
+	return NULL;
 }
 
 /**

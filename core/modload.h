@@ -60,6 +60,9 @@ extern struct passt_mod *mod_backend;
 
 size_t modload_min_desc_size(unsigned int minor);
 int modload_dirs(const struct conf *c, char dirs[][PATH_MAX]);
+int modload_accept(const struct passt_module *d, const char *path,
+		   const char *expect, struct passt_mod *m, char *errbuf,
+		   size_t errlen);
 int modload_open(const char *path, const char *expect, struct passt_mod *m,
 		 char *errbuf, size_t errlen);
 void modload_close(struct passt_mod *m);
@@ -71,6 +74,7 @@ void modload_start(void);
 void modload_fini(void);
 const char **modload_syscalls(size_t *n);
 const char *const *modload_group_keys(const char *name, bool *found);
+const char *const *modload_group_keys_running(const char *name, bool *found);
 struct passt_mod *modload_by_name(const char *name);
 struct passt_mod *modload_by_idx(unsigned int idx);
 void modload_unload_all(void);

@@ -24,6 +24,7 @@
 #include "ops.h"
 #include "pcap.h"
 #include "pif.h"
+#include "stats.h"
 #include "util.h"
 
 /**
@@ -288,8 +289,11 @@ static void *ops_frame_alloc(struct passt_mod *m, size_t len)
  */
 static int ops_frame_send(struct passt_mod *m, size_t len)
 {
-	(void)m;
-	return frame_txq_commit(len);
+	int rc = frame_txq_commit(len);
+
+	if (!rc)
+		stats_to_guest(m->idx, 1, len);
+	return rc;
 }
 
 /**
@@ -319,8 +323,17 @@ static size_t ops_frames_reserve(struct passt_mod *m, size_t n, size_t len,
 static int ops_frames_commit(struct passt_mod *m, size_t n,
 			     const size_t *lens)
 {
-	(void)m;
-	return frame_txq_commit_n(n, lens);
+	size_t i, frames = 0, bytes = 0;
+	int rc = frame_txq_commit_n(n, lens);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++) {
+		frames += !!lens[i];
+		bytes += lens[i];
+	}
+	stats_to_guest(m->idx, frames, bytes);
+	return 0;
 }
 
 /**
@@ -334,8 +347,15 @@ static int ops_frames_commit(struct passt_mod *m, size_t n,
 static int ops_to_guest(struct passt_mod *m, const struct iovec *iov,
 			size_t n)
 {
-	(void)m;
-	return frame_txq_copy(iov, n);
+	size_t i, bytes = 0;
+	int rc = frame_txq_copy(iov, n);
+
+	if (rc)
+		return rc;
+	for (i = 0; i < n; i++)
+		bytes += iov[i].iov_len;
+	stats_to_guest(m->idx, 1, bytes);
+	return 0;
 }
 
 /**
@@ -350,7 +370,7 @@ static void ops_flush(struct passt_mod *m)
 
 /**
  * ops_deliver() - Hand one module its frames of a batch
- * @opaque:	Unused
+ * @opaque:	Frames delivered so far in this call of ops_from_guest()
  * @owner:	Module index
  * @f:		Frames
  * @n:		Number of frames
@@ -359,9 +379,13 @@ static void ops_deliver(void *opaque, unsigned int owner,
 			const struct passt_frame *f, size_t n)
 {
 	struct passt_mod *m = modload_by_idx(owner);
+	size_t *delivered = opaque, i, bytes = 0;
 
-	(void)opaque;
 	ASSERT(m && m->desc->on_frames);
+	for (i = 0; i < n; i++)
+		bytes += f[i].len;
+	stats_from_guest(owner, n, bytes);
+	*delivered += n;
 	m->desc->on_frames(m, f, n, loop_now());
 }
 
@@ -376,13 +400,19 @@ static void ops_deliver(void *opaque, unsigned int owner,
 static int ops_from_guest(struct passt_mod *m, const struct passt_frame *f,
 			  size_t n)
 {
-	size_t i;
+	size_t i, bytes = 0, delivered = 0, done;
 
 	if (m != mod_backend)
 		return -EPERM;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		pcap_frame(f[i].data, f[i].len);
-	return (int)frame_from_guest(f, n, &conf.net, ops_deliver, NULL);
+		bytes += f[i].len;
+	}
+	stats_from_guest(m->idx, n, bytes);
+	done = frame_from_guest(f, n, &conf.net, ops_deliver, &delivered);
+	stats_core_add(STATS_ARP_ANSWERED, done - MIN(done, delivered));
+	stats_core_add(STATS_DROP_UNHANDLED, n - MIN(n, done));
+	return (int)done;
 }
 
 /**
@@ -514,7 +544,7 @@ static unsigned int ops_flow_max(struct passt_mod *m)
  * @m:		Module
  * @idx:	Rule index
  *
- * Return: rule, or NULL
+ * Return: rule (a tombstone too, if a reload removed it), or NULL
  */
 static const struct passt_fwd_rule *ops_fwd_rule(struct passt_mod *m,
 						 unsigned int idx)

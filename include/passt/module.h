@@ -77,7 +77,7 @@
 #include <sys/uio.h>
 
 #define PASST_ABI_MAJOR	1	/* bump when a field changes or goes away */
-#define PASST_ABI_MINOR	0	/* bump when a field is added at the end */
+#define PASST_ABI_MINOR	1	/* bump when a field is added at the end */
 
 #ifdef __cplusplus
 extern "C" {
@@ -351,7 +351,10 @@ struct passt_fwd_rule {
 
 /* Listening sockets the core opens for forwarding rules reach the module
  * named by the rule's protocol ("tcp" or "udp") through on_fd() with this
- * type; @data is PASST_FWD_REF(rule index, port)
+ * type; @data is PASST_FWD_REF(rule index, port). When a reload (SIGHUP)
+ * removes the rule, on_fd() is called once more with @events EPOLLHUP
+ * alone, the rule still readable through fwd_rule(), and then the core
+ * closes the socket: forget everything that uses it (since 1.1)
  */
 #define PASST_FD_LISTEN		0xff
 #define PASST_FWD_REF(rule, port)	(((uint32_t)(rule) << 16) | (port))
@@ -598,6 +601,25 @@ struct passt_core_ops {
 /* ------------------------------------------------------------------------ */
 
 /**
+ * struct passt_stat - One counter of a module, for its stats() hook
+ * @name:	Counter name: [a-z0-9_], at most PASST_STAT_NAME_MAX
+ *		characters, in static storage; by convention "flows_<state>"
+ *		for flows by state, "drop_<reason>" for what was dropped
+ *		and why, "<what>_to_host" and "<what>_from_host" for traffic
+ *		on the host side (the core counts the guest side itself)
+ * @value:	Its value
+ *
+ * Since 1.1.
+ */
+struct passt_stat {
+	const char *name;
+	uint64_t value;
+};
+
+#define PASST_STATS_MAX		32	/* counters stats() may fill */
+#define PASST_STAT_NAME_MAX	31
+
+/**
  * struct passt_module - What a module exports as 'passt_module'
  * @abi_major:	PASST_ABI_MAJOR at build time (set by PASST_MODULE())
  * @abi_minor:	PASST_ABI_MINOR at build time (set by PASST_MODULE())
@@ -629,6 +651,13 @@ struct passt_core_ops {
  * @guest_socket: Backends only, optional: a socket made in the guest's
  *		network namespace (see passt_core_ops.guest_socket), or
  *		-errno; NULL if the guest has no namespace of ours
+ * @stats:	Optional (since 1.1): fill up to @n (PASST_STATS_MAX) of
+ *		the module's own counters into @st, in a stable order, and
+ *		return how many. Called on SIGUSR1, from the event loop,
+ *		never on the packet path: cheap but not free (a walk over
+ *		the module's flows is fine). The core logs them on one line
+ *		after its own counters of the module: frames and bytes from
+ *		and to the guest, and flows owned
  */
 struct passt_module {
 	uint32_t abi_major;
@@ -659,6 +688,9 @@ struct passt_module {
 	int (*send)(struct passt_mod *m, const struct iovec *iov, size_t n);
 	int (*guest_socket)(struct passt_mod *m, int domain, int type,
 			    int protocol);
+
+	/* since 1.1 */
+	size_t (*stats)(struct passt_mod *m, struct passt_stat *st, size_t n);
 };
 
 /**

@@ -278,7 +278,7 @@ static int dhcp_init(struct passt_mod *m)
 static void dhcp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 			   size_t n, const struct timespec *now)
 {
-	const struct dhcp *d = passt_priv(m);
+	struct dhcp *d = passt_priv(m);
 	size_t i;
 
 	(void)now;
@@ -287,18 +287,51 @@ static void dhcp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 		if (!d->enable) {
 			d->core->log(m, PASST_LOG_DEBUG,
 				     "disabled: DHCP message dropped");
+			d->drop_disabled++;
 			continue;
 		}
 
-		if (f[i].ethertype == PASST_ETHERTYPE_IP)
+		if (f[i].ethertype == PASST_ETHERTYPE_IP) {
+			d->messages_v4++;
 			dhcpv4_on_frame(m, d, &f[i]);
-		else if (f[i].ethertype == PASST_ETHERTYPE_IPV6)
+		} else if (f[i].ethertype == PASST_ETHERTYPE_IPV6) {
+			d->messages_v6++;
 			dhcpv6_on_frame(m, d, &f[i]);
-		else
+		} else {
 			d->core->log(m, PASST_LOG_DEBUG,
 				     "EtherType 0x%04x is not ours, dropped",
 				     f[i].ethertype);
+			d->drop_not_ip++;
+		}
 	}
+}
+
+/**
+ * dhcp_stats() - Messages by IP version, drops by reason
+ * @m:		This module
+ * @st:		Counters to fill
+ * @n:		Room in @st
+ *
+ * Replies are the frames the core counts towards the guest; messages
+ * without one were malformed, or asked nothing to answer (debug lines).
+ *
+ * Return: number of counters filled
+ */
+static size_t dhcp_stats(struct passt_mod *m, struct passt_stat *st,
+			 size_t n)
+{
+	const struct dhcp *d = passt_priv(m);
+	const struct passt_stat all[] = {
+		{ "messages_v4",	d->messages_v4 },
+		{ "messages_v6",	d->messages_v6 },
+		{ "drop_disabled",	d->drop_disabled },
+		{ "drop_not_ip",	d->drop_not_ip },
+	};
+	size_t i;
+
+	for (i = 0; i < n && i < sizeof(all) / sizeof(all[0]); i++)
+		st[i] = all[i];
+	return i;
 }
 
 PASST_MODULE(
@@ -313,4 +346,5 @@ PASST_MODULE(
 	.configure	= dhcp_configure,
 	.init		= dhcp_init,
 	.on_frames	= dhcp_on_frames,
+	.stats		= dhcp_stats,
 );

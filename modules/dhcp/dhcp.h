@@ -20,12 +20,20 @@
 
 /**
  * struct dhcp - State of the DHCP module, in its priv block
- * @core:	Core services, as given to configure()
- * @enable:	Answer clients at all ("enable" setting)
+ * @core:		Core services, as given to configure()
+ * @enable:		Answer clients at all ("enable" setting)
+ * @messages_v4:	DHCPv4 messages from the guest, for dhcp_stats()
+ * @messages_v6:	DHCPv6 messages from the guest
+ * @drop_disabled:	Messages dropped with enable = false
+ * @drop_not_ip:	Frames of another EtherType (a core bug)
  */
 struct dhcp {
 	const struct passt_core_ops *core;
 	bool enable;
+	uint64_t messages_v4;
+	uint64_t messages_v6;
+	uint64_t drop_disabled;
+	uint64_t drop_not_ip;
 };
 
 int dhcp_dns_name(const char *name, uint8_t *out, size_t size);

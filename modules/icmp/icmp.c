@@ -113,6 +113,26 @@ struct icmp_flow {
 };
 
 /**
+ * struct icmp_count - What the module counts, for its stats() hook
+ * @requests_to_host:	Echo requests sent on ping sockets
+ * @replies_from_host:	Echo replies queued to the guest
+ * @drop_malformed:	Guest requests that failed the checks
+ * @drop_disabled:	Guest requests while echo is off
+ * @drop_no_flow:	Guest requests no flow (socket) could be made for
+ * @drop_send:		Guest requests the host refused
+ * @drop_reply:		Replies not passed on (not a reply, too long)
+ */
+struct icmp_count {
+	uint64_t requests_to_host;
+	uint64_t replies_from_host;
+	uint64_t drop_malformed;
+	uint64_t drop_disabled;
+	uint64_t drop_no_flow;
+	uint64_t drop_send;
+	uint64_t drop_reply;
+};
+
+/**
  * struct icmp - State of the ICMP module, in its priv block
  * @core:		Core services
  * @flow_timeout:	Seconds a flow lives without traffic
@@ -124,6 +144,7 @@ struct icmp_flow {
  * @no_v6:		The host has no IPv6 ping sockets
  * @id_bound:		Identifiers our sockets are bound to, a bit each,
  *			for ICMP and ICMPv6
+ * @cnt:		Counters, for icmp_stats()
  */
 struct icmp {
 	const struct passt_core_ops *core;
@@ -135,6 +156,7 @@ struct icmp {
 	bool disabled;
 	bool no_v6;
 	uint64_t id_bound[2][65536 / 64];
+	struct icmp_count cnt;
 };
 
 /**
@@ -808,11 +830,14 @@ static void icmp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 		socklen_t sl;
 		int idx;
 
-		if (icmp_parse(m, &f[i], &e))
+		if (icmp_parse(m, &f[i], &e)) {
+			s->cnt.drop_malformed++;
 			continue;
+		}
 		if (s->disabled || (e.v6 && s->no_v6)) {
 			core->log(m, PASST_LOG_TRACE, "echo disabled: request "
 				  "dropped");
+			s->cnt.drop_disabled++;
 			continue;
 		}
 
@@ -825,20 +850,25 @@ static void icmp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 			idx = -ENOENT;
 		if (idx < 0)
 			idx = icmp_flow_new(m, &e);
-		if (idx < 0)
+		if (idx < 0) {
+			s->cnt.drop_no_flow++;
 			continue;
+		}
 
 		fl = core->flow_at(m, (unsigned int)idx);
 		sl = icmp_inany_to_sa(&sa, &fl->side[PASST_TGTSIDE].eaddr, 0);
 		if (sendto(s->flows[idx].sock, e.msg, e.len, MSG_DONTWAIT,
-			   (struct sockaddr *)&sa, sl) < 0)
+			   (struct sockaddr *)&sa, sl) < 0) {
 			core->log(m, PASST_LOG_DEBUG | PASST_LOG_RATELIMIT,
 				  "flow %d: echo request, sequence %u: %s",
 				  idx, e.seq, strerror(errno));
-		else
+			s->cnt.drop_send++;
+		} else {
 			core->log(m, PASST_LOG_TRACE,
 				  "flow %d: echo request, sequence %u", idx,
 				  e.seq);
+			s->cnt.requests_to_host++;
+		}
 		s->flows[idx].last = (uint32_t)now->tv_sec;
 	}
 }
@@ -927,6 +957,7 @@ static void icmp_reply(struct passt_mod *m, unsigned int idx)
 			core->log(m, PASST_LOG_DEBUG | PASST_LOG_RATELIMIT,
 				  "flow %u: reply of %zd bytes not passed on",
 				  idx, r);
+			s->cnt.drop_reply++;
 			continue;
 		}
 
@@ -954,6 +985,7 @@ static void icmp_reply(struct passt_mod *m, unsigned int idx)
 			  "%u", idx, passt_get16(msg + 6));
 		if (core->frame_send(m, flen))
 			return;
+		s->cnt.replies_from_host++;
 		f->last = (uint32_t)core->now(m)->tv_sec;
 	}
 }
@@ -996,6 +1028,54 @@ static void icmp_on_fd(struct passt_mod *m, uint8_t type, int fd,
 		icmp_reply(m, data);
 }
 
+/**
+ * icmp_stat_put() - Append one counter, if there is room
+ * @st:		Counters
+ * @n:		Room in @st
+ * @k:		Counters filled so far, updated
+ * @name:	Name
+ * @value:	Value
+ */
+static void icmp_stat_put(struct passt_stat *st, size_t n, size_t *k,
+			  const char *name, uint64_t value)
+{
+	if (*k >= n)
+		return;
+	st[*k].name = name;
+	st[(*k)++].value = value;
+}
+
+/**
+ * icmp_stats() - Flows by IP version, echo traffic, drops by reason
+ * @m:		This module
+ * @st:		Counters to fill
+ * @n:		Room in @st
+ *
+ * Return: number of counters filled
+ */
+static size_t icmp_stats(struct passt_mod *m, struct passt_stat *st,
+			 size_t n)
+{
+	const struct icmp *s = passt_priv(m);
+	uint64_t v6 = 0;
+	size_t i, k = 0;
+
+	for (i = 0; i < s->n_active; i++)
+		v6 += s->flows[s->active[i]].v6;
+
+	icmp_stat_put(st, n, &k, "flows_echo4", s->n_active - v6);
+	icmp_stat_put(st, n, &k, "flows_echo6", v6);
+	icmp_stat_put(st, n, &k, "requests_to_host", s->cnt.requests_to_host);
+	icmp_stat_put(st, n, &k, "replies_from_host",
+		      s->cnt.replies_from_host);
+	icmp_stat_put(st, n, &k, "drop_malformed", s->cnt.drop_malformed);
+	icmp_stat_put(st, n, &k, "drop_disabled", s->cnt.drop_disabled);
+	icmp_stat_put(st, n, &k, "drop_no_flow", s->cnt.drop_no_flow);
+	icmp_stat_put(st, n, &k, "drop_send", s->cnt.drop_send);
+	icmp_stat_put(st, n, &k, "drop_reply", s->cnt.drop_reply);
+	return k;
+}
+
 PASST_MODULE(
 	.name		= "icmp",
 	.kind		= PASST_MOD_PROTOCOL,
@@ -1012,4 +1092,5 @@ PASST_MODULE(
 	.on_frames	= icmp_on_frames,
 	.on_timer	= icmp_on_timer,
 	.on_reset	= icmp_on_reset,
+	.stats		= icmp_stats,
 );

@@ -216,6 +216,11 @@ static const uint8_t ndp_all_nodes_mac[PASST_ETH_ALEN] = {
  * @next_ra:		Monotonic second of the next unsolicited one, once
  *			the initial ones are out
  * @rand:		State of the generator spreading the intervals
+ * @rs:			Router solicitations from the guest (ndp_stats())
+ * @ns:			Neighbour solicitations from the guest
+ * @drop_invalid:	Solicitations that failed the checks, or asked for
+ *			nothing we answer
+ * @drop_not_ready:	Frames while IPv6 is off or we lack an address
  */
 struct ndp {
 	const struct passt_core_ops *core;
@@ -223,6 +228,10 @@ struct ndp {
 	unsigned int initial;
 	time_t next_ra;
 	uint32_t rand;
+	uint64_t rs;
+	uint64_t ns;
+	uint64_t drop_invalid;
+	uint64_t drop_not_ready;
 };
 
 /**
@@ -972,7 +981,7 @@ static void ndp_on_timer(struct passt_mod *m, const struct timespec *now)
 static void ndp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 			  size_t n, const struct timespec *now)
 {
-	const struct ndp *s = passt_priv(m);
+	struct ndp *s = passt_priv(m);
 	const struct passt_core_ops *core = s->core;
 	const struct passt_netcfg *net = core->net(m);
 	size_t i;
@@ -983,6 +992,7 @@ static void ndp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 		core->log(m, PASST_LOG_DEBUG | PASST_LOG_RATELIMIT,
 			  "IPv6 disabled or no link-local address: %zu NDP "
 			  "frame%s dropped", n, n == 1 ? "" : "s");
+		s->drop_not_ready += n;
 		return;
 	}
 
@@ -992,15 +1002,47 @@ static void ndp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 
 		memset(&msg, 0, sizeof(msg));
 		err = ndp_parse(core, &f[i], &msg);
-		if (!err && msg.type == NDP_NS)
+		if (!err && msg.type == NDP_NS) {
+			s->ns++;
 			err = ndp_on_ns(m, core, net, &msg);
-		else if (!err)
+		} else if (!err) {
+			s->rs++;
 			ndp_on_rs(m, &msg);
+		}
 
-		if (err)
+		if (err) {
 			core->log(m, PASST_LOG_DEBUG | PASST_LOG_RATELIMIT,
 				  "%s, dropped", err);
+			s->drop_invalid++;
+		}
 	}
+}
+
+/**
+ * ndp_stats() - Solicitations by type, drops by reason
+ * @m:		This module
+ * @st:		Counters to fill
+ * @n:		Room in @st
+ *
+ * Advertisements sent, solicited or not, are the frames the core counts
+ * towards the guest.
+ *
+ * Return: number of counters filled
+ */
+static size_t ndp_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
+{
+	const struct ndp *s = passt_priv(m);
+	const struct passt_stat all[] = {
+		{ "router_solicitations",	s->rs },
+		{ "neighbour_solicitations",	s->ns },
+		{ "drop_invalid",		s->drop_invalid },
+		{ "drop_not_ready",		s->drop_not_ready },
+	};
+	size_t i;
+
+	for (i = 0; i < n && i < sizeof(all) / sizeof(all[0]); i++)
+		st[i] = all[i];
+	return i;
 }
 
 PASST_MODULE(
@@ -1017,4 +1059,5 @@ PASST_MODULE(
 	.start		= ndp_start,
 	.on_frames	= ndp_on_frames,
 	.on_timer	= ndp_on_timer,
+	.stats		= ndp_stats,
 );

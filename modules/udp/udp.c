@@ -766,6 +766,55 @@ static void udp_on_fd(struct passt_mod *m, uint8_t type, int fd,
 }
 
 /**
+ * udp_stat_put() - Append one counter, if there is room
+ * @st:		Counters
+ * @n:		Room in @st
+ * @k:		Counters filled so far, updated
+ * @name:	Name
+ * @value:	Value
+ */
+static void udp_stat_put(struct passt_stat *st, size_t n, size_t *k,
+			 const char *name, uint64_t value)
+{
+	if (*k >= n)
+		return;
+	st[*k].name = name;
+	st[(*k)++].value = value;
+}
+
+/**
+ * udp_stats() - Flows by kind, host-side traffic, drops by reason
+ * @m:		This module
+ * @st:		Counters to fill
+ * @n:		Room in @st
+ *
+ * Return: number of counters filled
+ */
+static size_t udp_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
+{
+	const struct udp *u = passt_priv(m);
+	uint64_t kinds[UDP_KIND_NUM] = { 0 };
+	size_t i, k = 0;
+
+	for (i = 0; i < u->n_active; i++)
+		if (u->flows[u->active[i]].kind < UDP_KIND_NUM)
+			kinds[u->flows[u->active[i]].kind]++;
+
+	udp_stat_put(st, n, &k, "flows_out", kinds[UDP_KIND_OUT]);
+	udp_stat_put(st, n, &k, "flows_out_group", kinds[UDP_KIND_OUT_GROUP]);
+	udp_stat_put(st, n, &k, "flows_in", kinds[UDP_KIND_IN]);
+	udp_stat_put(st, n, &k, "datagrams_to_host", u->cnt.to_host);
+	udp_stat_put(st, n, &k, "bytes_to_host", u->cnt.bytes_to_host);
+	udp_stat_put(st, n, &k, "datagrams_from_host", u->cnt.from_host);
+	udp_stat_put(st, n, &k, "bytes_from_host", u->cnt.bytes_from_host);
+	udp_stat_put(st, n, &k, "drop_malformed", u->cnt.drop_malformed);
+	udp_stat_put(st, n, &k, "drop_no_flow", u->cnt.drop_no_flow);
+	udp_stat_put(st, n, &k, "drop_send", u->cnt.drop_send);
+	udp_stat_put(st, n, &k, "drop_too_big", u->cnt.drop_too_big);
+	return k;
+}
+
+/**
  * udp_on_frames() - Datagrams from the guest
  * @m:		This module
  * @f:		Frames
@@ -796,4 +845,5 @@ PASST_MODULE(
 	.on_frames	= udp_on_frames,
 	.on_timer	= udp_on_timer,
 	.on_reset	= udp_on_reset,
+	.stats		= udp_stats,
 );

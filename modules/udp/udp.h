@@ -99,6 +99,28 @@ struct udp_batch {
 };
 
 /**
+ * struct udp_count - What the module counts, for its stats() hook
+ * @to_host:		Guest datagrams sent to host sockets
+ * @bytes_to_host:	Their payload bytes
+ * @from_host:		Datagrams from host sockets queued to the guest
+ * @bytes_from_host:	Their payload bytes
+ * @drop_malformed:	Guest datagrams that failed the checks
+ * @drop_no_flow:	Guest datagrams no flow could be made for
+ * @drop_send:		Guest datagrams the host refused
+ * @drop_too_big:	Host datagrams larger than the guest's MTU allows
+ */
+struct udp_count {
+	uint64_t to_host;
+	uint64_t bytes_to_host;
+	uint64_t from_host;
+	uint64_t bytes_from_host;
+	uint64_t drop_malformed;
+	uint64_t drop_no_flow;
+	uint64_t drop_send;
+	uint64_t drop_too_big;
+};
+
+/**
  * struct udp - State of the UDP module, in its priv block
  * @core:		Core services, as given to configure()
  * @flow_timeout:	Seconds a flow lives without traffic
@@ -111,6 +133,7 @@ struct udp_batch {
  * @listen_ready:	Listening sockets (by fd) we asked for the local
  *			address of each datagram (IP_PKTINFO, IPV6_RECVPKTINFO)
  * @b:			Batch scratch space
+ * @cnt:		Counters, for udp_stats()
  */
 struct udp {
 	const struct passt_core_ops *core;
@@ -123,6 +146,7 @@ struct udp {
 	size_t n_dns;
 	uint64_t listen_ready[UDP_LISTEN_FDS / 64];
 	struct udp_batch b;
+	struct udp_count cnt;
 };
 
 /* udp.c */

@@ -149,6 +149,25 @@ static int udp_sock_recv(struct passt_mod *m, int s, size_t off, size_t max,
 }
 
 /**
+ * udp_sock_count_in() - Count a batch of received datagrams
+ * @u:		Module state
+ * @n:		Datagrams received: lengths of frames built in @u->b.lens
+ */
+static void udp_sock_count_in(struct udp *u, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (u->b.mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			u->cnt.drop_too_big++;
+		} else if (u->b.lens[i]) {
+			u->cnt.from_host++;
+			u->cnt.bytes_from_host += u->b.mm[i].msg_len;
+		}
+	}
+}
+
+/**
  * udp_sock_ready() - Datagrams or an error on a flow's own socket
  * @m:		This module
  * @idx:	Flow index
@@ -228,6 +247,7 @@ void udp_sock_ready(struct passt_mod *m, unsigned int idx, uint32_t events)
 			b->lens[i] = udp_sock_fill(m, b->bufs[i], tap, &shown,
 						   pport, b->mm[i].msg_len);
 		}
+		udp_sock_count_in(u, (size_t)r);
 		core->frames_commit(m, (size_t)r, b->lens);
 		udp_flow_touch(m, idx);
 		if ((size_t)r < n)
@@ -440,11 +460,39 @@ static void udp_sock_listen_prep(struct passt_mod *m, int fd, bool on)
 }
 
 /**
+ * udp_sock_listen_gone() - A reload removed a listening socket's rule
+ * @m:		This module
+ * @fd:		Listening socket, closed by the core when this returns
+ * @lport:	Port it listens on
+ *
+ * Inbound flows send their replies through it: they end with it, before
+ * its number can be given to another socket.
+ */
+static void udp_sock_listen_gone(struct passt_mod *m, int fd, uint16_t lport)
+{
+	struct udp *u = passt_priv(m);
+	uint32_t i;
+
+	udp_sock_listen_prep(m, fd, false);
+	/* Downwards: closing moves the last entry, already seen, here */
+	for (i = u->n_active; i-- > 0; ) {
+		uint32_t idx = u->active[i];
+
+		if (u->flows[idx].kind != UDP_KIND_IN ||
+		    u->flows[idx].sock != fd)
+			continue;
+		u->core->log(m, PASST_LOG_DEBUG, "flow %u: port %u is no "
+			     "longer forwarded, closed", idx, lport);
+		udp_flow_close(m, idx);
+	}
+}
+
+/**
  * udp_sock_listen() - Datagrams on a listening socket of a forwarding rule
  * @m:		This module
  * @fd:		Listening socket
  * @data:	PASST_FWD_REF(rule index, port)
- * @events:	EPOLL* events
+ * @events:	EPOLL* events: EPOLLHUP alone if a reload removed its rule
  *
  * #syscalls getsockopt
  */
@@ -462,6 +510,10 @@ void udp_sock_listen(struct passt_mod *m, int fd, uint32_t data,
 	struct udp_batch *b = &u->b;
 	size_t round;
 
+	if (events == EPOLLHUP) {
+		udp_sock_listen_gone(m, fd, lport);
+		return;
+	}
 	if (events & EPOLLERR) {
 		int err = 0;
 		socklen_t sl = sizeof(err);
@@ -531,6 +583,7 @@ void udp_sock_listen(struct passt_mod *m, int fd, uint32_t data,
 						   plen);
 			udp_flow_touch(m, (unsigned int)idx);
 		}
+		udp_sock_count_in(u, (size_t)r);
 		core->frames_commit(m, (size_t)r, b->lens);
 		if ((size_t)r < n)
 			return;

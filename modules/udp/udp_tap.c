@@ -452,6 +452,15 @@ static void udp_tap_send(struct passt_mod *m, int s, size_t n)
 				 MSG_DONTWAIT);
 
 		if (r > 0) {
+			int k;
+
+			for (k = 0; k < r; k++) {
+				const struct mmsghdr *mm;
+
+				mm = &u->b.mm[done + (size_t)k];
+				u->cnt.bytes_to_host += mm->msg_len;
+			}
+			u->cnt.to_host += (size_t)r;
 			done += (size_t)r;
 			continue;
 		}
@@ -468,8 +477,11 @@ static void udp_tap_send(struct passt_mod *m, int s, size_t n)
 			     "sending %zu guest datagrams: %s", n - done,
 			     r < 0 ? strerror(errno) : "nothing sent");
 		if (r == 0 || errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == ENOBUFS)
+		    errno == ENOBUFS) {
+			u->cnt.drop_send += n - done;
 			return;
+		}
+		u->cnt.drop_send++;
 		done++;
 	}
 }
@@ -496,8 +508,10 @@ void udp_tap_frames(struct passt_mod *m, const struct passt_frame *f,
 		unsigned int side;
 		int idx;
 
-		if (udp_tap_parse(m, &f[i], &d))
+		if (udp_tap_parse(m, &f[i], &d)) {
+			u->cnt.drop_malformed++;
 			continue;
+		}
 
 		idx = core->flow_find(m, PASST_PIF_TAP, IPPROTO_UDP, &d.src,
 				      d.sport, &d.dst, d.dport, &side);
@@ -507,8 +521,10 @@ void udp_tap_frames(struct passt_mod *m, const struct passt_frame *f,
 			idx = -ENOENT;		/* not ours to send on */
 		if (idx < 0)
 			idx = udp_tap_flow_new(m, &d);
-		if (idx < 0)
+		if (idx < 0) {
+			u->cnt.drop_no_flow++;
 			continue;
+		}
 		uf = &u->flows[idx];
 
 		if (cnt && (uf->sock != bsock || cnt == UDP_BATCH)) {

@@ -1640,6 +1640,233 @@ static void test_fuzz(void)
 	free(before);
 }
 
+/* Tables for the merge tests: large, so out of the stacks too */
+static struct fwd_table mcur, mnext, mout;
+
+/**
+ * table_of() - Parse specs, one per TCP host rule, into an empty table
+ * @t:		Table
+ * @specs:	Specs, NULL-terminated
+ */
+static void table_of(struct fwd_table *t, const char *const *specs)
+{
+	char err[256];
+
+	memset(t, 0, sizeof(*t));
+	for (; *specs; specs++) {
+		int rc = fwd_parse_spec(t, IPPROTO_TCP, PASST_PIF_HOST, *specs,
+					err, sizeof(err));
+
+		if (rc)
+			fprintf(stderr, "\n'%s': %s\n", *specs, err);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+	}
+}
+
+static void test_merge(void)
+{
+	static const char *const a[] = { "80", "81:8081", "82", NULL };
+	static const char *const b[] = { "82", "83", "81:9081", NULL };
+	struct fwd_diff d;
+	unsigned int i;
+
+	table_of(&mcur, a);
+	table_of(&mnext, b);
+	CU_ASSERT_EQUAL_FATAL(fwd_merge(&mcur, &mnext, &mout, &d), 0);
+
+	/* 82 keeps its slot; 80 and 81:8081 are tombstones; 83 and
+	 * 81:9081 (a new target is a new rule) take slots never used
+	 */
+	CU_ASSERT_EQUAL(mout.gen, 1);
+	CU_ASSERT_EQUAL(d.n_kept, 1);
+	CU_ASSERT_EQUAL_FATAL(d.n_removed, 2);
+	CU_ASSERT_EQUAL(d.removed[0], 0);
+	CU_ASSERT_EQUAL(d.removed[1], 1);
+	CU_ASSERT_EQUAL_FATAL(d.n_added, 2);
+	CU_ASSERT_EQUAL(d.added[0], 3);
+	CU_ASSERT_EQUAL(d.added[1], 4);
+	CU_ASSERT_EQUAL(mout.n, 5);
+	CU_ASSERT_EQUAL(mout.rules[2].first, 82);
+	CU_ASSERT_EQUAL(mout.rules[3].first, 83);
+	CU_ASSERT_EQUAL(mout.rules[4].first, 81);
+	CU_ASSERT_EQUAL(mout.rules[4].to, 9081);
+
+	/* Tombstones answer by index, never to a lookup or a listener */
+	CU_ASSERT_FALSE(fwd_rule_live(&mout, 0));
+	CU_ASSERT_FALSE(fwd_rule_live(&mout, 1));
+	CU_ASSERT(fwd_rule_live(&mout, 2));
+	CU_ASSERT_FALSE(fwd_rule_live(&mout, 5));
+	CU_ASSERT_EQUAL(mout.gone[0], 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fwd_rule(&mout, 1));
+	CU_ASSERT_EQUAL(fwd_rule(&mout, 1)->to, 8081);
+	CU_ASSERT_EQUAL(fwd_lookup(&mout, PASST_PIF_HOST, IPPROTO_TCP, NULL,
+				   80), -ENOENT);
+	CU_ASSERT_EQUAL(fwd_lookup(&mout, PASST_PIF_HOST, IPPROTO_TCP, NULL,
+				   81), 4);
+	CU_ASSERT_EQUAL(fwd_lookup(&mout, PASST_PIF_HOST, IPPROTO_TCP, NULL,
+				   82), 2);
+
+	/* The running table is left alone */
+	CU_ASSERT_EQUAL(mcur.n, 3);
+	for (i = 0; i < mcur.n; i++)
+		CU_ASSERT_EQUAL(mcur.gone[i], 0);
+
+	/* The same file again: nothing changes, not even a tombstone */
+	memcpy(&mcur, &mout, sizeof(mcur));
+	CU_ASSERT_EQUAL_FATAL(fwd_merge(&mcur, &mnext, &mout, &d), 0);
+	CU_ASSERT_EQUAL(d.n_kept, 3);
+	CU_ASSERT_EQUAL(d.n_removed, 0);
+	CU_ASSERT_EQUAL(d.n_added, 0);
+	CU_ASSERT_EQUAL(mout.n, 5);
+	CU_ASSERT(!memcmp(mout.rules, mcur.rules, sizeof(mout.rules)));
+	CU_ASSERT(!memcmp(mout.gone, mcur.gone, sizeof(mout.gone)));
+	CU_ASSERT_EQUAL(mout.gen, 2);
+
+	/* 80 comes back as it was: its own tombstone, index 0 again */
+	memcpy(&mcur, &mout, sizeof(mcur));
+	table_of(&mnext, (const char *const[]){ "80", "82", "83", "81:9081",
+						NULL });
+	CU_ASSERT_EQUAL_FATAL(fwd_merge(&mcur, &mnext, &mout, &d), 0);
+	CU_ASSERT_EQUAL(d.n_kept, 3);
+	CU_ASSERT_EQUAL(d.n_removed, 0);
+	CU_ASSERT_EQUAL_FATAL(d.n_added, 1);
+	CU_ASSERT_EQUAL(d.added[0], 0);
+	CU_ASSERT(fwd_rule_live(&mout, 0));
+	CU_ASSERT_FALSE(fwd_rule_live(&mout, 1));
+	CU_ASSERT_EQUAL(mout.n, 5);
+	CU_ASSERT_EQUAL(fwd_lookup(&mout, PASST_PIF_HOST, IPPROTO_TCP, NULL,
+				   80), 0);
+
+	/* Everything goes: every slot a tombstone of this reload */
+	memcpy(&mcur, &mout, sizeof(mcur));
+	memset(&mnext, 0, sizeof(mnext));
+	CU_ASSERT_EQUAL_FATAL(fwd_merge(&mcur, &mnext, &mout, &d), 0);
+	CU_ASSERT_EQUAL(d.n_kept, 0);
+	CU_ASSERT_EQUAL(d.n_removed, 4);
+	CU_ASSERT_EQUAL(d.n_added, 0);
+	for (i = 0; i < mout.n; i++)
+		CU_ASSERT_FALSE(fwd_rule_live(&mout, i));
+
+	/* A spec for a port only a tombstone holds: not "already forwarded" */
+	CU_ASSERT_EQUAL(fwd_parse_spec(&mout, IPPROTO_TCP, PASST_PIF_HOST, "80",
+				       NULL, 0), 0);
+	CU_ASSERT_EQUAL(mout.n, 6);
+	CU_ASSERT(fwd_rule_live(&mout, 5));
+}
+
+static void test_merge_full(void)
+{
+	struct fwd_diff d;
+	char spec[16];
+	unsigned int i;
+
+	/* A full table of single-port rules, 1000 to 1255 */
+	memset(&mcur, 0, sizeof(mcur));
+	for (i = 0; i < FWD_RULES_MAX; i++) {
+		snprintf(spec, sizeof(spec), "%u", 1000 + i);
+		CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&mcur, IPPROTO_TCP,
+						     PASST_PIF_HOST, spec,
+						     NULL, 0), 0);
+	}
+
+	/* Rules 10 and 20 go, in two reloads: 20 first, then 10 */
+	memcpy(&mnext, &mcur, sizeof(mnext));
+	mnext.rules[20].first = mnext.rules[20].last = 999;
+	mnext.rules[20].to = 999;
+	/* ...999 can't come in now: the only free slot is 20's own
+	 * tombstone, and whoever holds index 20 must find 1020 there
+	 */
+	CU_ASSERT_EQUAL(fwd_merge(&mcur, &mnext, &mout, &d), -ENOSPC);
+	CU_ASSERT_EQUAL(d.n_removed, 1);
+
+	/* Without 999, the reload goes through: one tombstone */
+	memcpy(&mnext, &mcur, sizeof(mnext));
+	memmove(&mnext.rules[20], &mnext.rules[21],
+		sizeof(mnext.rules[0]) * (FWD_RULES_MAX - 21));
+	mnext.n = FWD_RULES_MAX - 1;
+	CU_ASSERT_EQUAL_FATAL(fwd_merge(&mcur, &mnext, &mout, &d), 0);
+	CU_ASSERT_EQUAL(d.n_removed, 1);
+	CU_ASSERT_EQUAL(d.removed[0], 20);
+	memcpy(&mcur, &mout, sizeof(mcur));
+
+	/* Now 10 goes and 999 comes: it takes 20's tombstone, the oldest
+	 * of an earlier reload, not 10's of this one
+	 */
+	mnext.rules[10].first = mnext.rules[10].last = 999;
+	mnext.rules[10].to = 999;
+	CU_ASSERT_EQUAL_FATAL(fwd_merge(&mcur, &mnext, &mout, &d), 0);
+	CU_ASSERT_EQUAL(d.n_kept, FWD_RULES_MAX - 2);
+	CU_ASSERT_EQUAL_FATAL(d.n_removed, 1);
+	CU_ASSERT_EQUAL(d.removed[0], 10);
+	CU_ASSERT_EQUAL_FATAL(d.n_added, 1);
+	CU_ASSERT_EQUAL(d.added[0], 20);
+	CU_ASSERT_EQUAL(mout.rules[20].first, 999);
+	CU_ASSERT(fwd_rule_live(&mout, 20));
+	CU_ASSERT_FALSE(fwd_rule_live(&mout, 10));
+	CU_ASSERT_EQUAL(fwd_rule(&mout, 10)->first, 1010);
+	CU_ASSERT_EQUAL(fwd_lookup(&mout, PASST_PIF_HOST, IPPROTO_TCP, NULL,
+				   999), 20);
+	CU_ASSERT_EQUAL(fwd_lookup(&mout, PASST_PIF_HOST, IPPROTO_TCP, NULL,
+				   1010), -ENOENT);
+}
+
+static void test_listen_rules(void)
+{
+	struct listened l = { 0 };
+	unsigned int p = free_ports(3);
+	static const uint8_t some[] = { 2, 0 };
+	char spec[32], err[256];
+	int rc;
+
+	memset(&tbl, 0, sizeof(tbl));
+	snprintf(spec, sizeof(spec), "127.0.0.1/%u", p);
+	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_TCP, PASST_PIF_HOST,
+					     spec, err, sizeof(err)), 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1/%u", p + 1);
+	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_TCP, PASST_PIF_HOST,
+					     spec, err, sizeof(err)), 0);
+	snprintf(spec, sizeof(spec), "127.0.0.1/%u", p + 2);
+	CU_ASSERT_EQUAL_FATAL(fwd_parse_spec(&tbl, IPPROTO_UDP, PASST_PIF_HOST,
+					     spec, err, sizeof(err)), 0);
+
+	/* Only the rules asked for, in that order */
+	rc = fwd_listen_rules(&tbl, PASST_PIF_HOST, some, ARRAY_SIZE(some),
+			      true, true, NULL, listen_cb, &l, err,
+			      sizeof(err));
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL_FATAL(l.n, 2);
+	CU_ASSERT_EQUAL(l.rule[0], 2);
+	CU_ASSERT_EQUAL(l.port[0], p + 2);
+	check_sock(l.fd[0], SOCK_DGRAM, AF_INET, p + 2);
+	CU_ASSERT_EQUAL(l.rule[1], 0);
+	CU_ASSERT_EQUAL(l.port[1], p);
+	CU_ASSERT(port_free(p + 1));
+	listened_close(&l);
+
+	/* Tombstones get no socket, asked for or not */
+	tbl.gone[0] = 1;
+	rc = fwd_listen(&tbl, PASST_PIF_HOST, true, true, NULL, listen_cb, &l,
+			err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL_FATAL(l.n, 2);
+	CU_ASSERT_EQUAL(l.rule[0], 1);
+	CU_ASSERT_EQUAL(l.rule[1], 2);
+	listened_close(&l);
+	rc = fwd_listen_rules(&tbl, PASST_PIF_HOST, some, ARRAY_SIZE(some),
+			      true, true, NULL, listen_cb, &l, err,
+			      sizeof(err));
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL_FATAL(l.n, 1);
+	CU_ASSERT_EQUAL(l.rule[0], 2);
+	listened_close(&l);
+
+	/* None asked for: none opened */
+	rc = fwd_listen_rules(&tbl, PASST_PIF_HOST, some, 0, true, true, NULL,
+			      listen_cb, &l, err, sizeof(err));
+	CU_ASSERT_EQUAL(rc, 0);
+	CU_ASSERT_EQUAL(l.n, 0);
+}
+
 UNIT_SUITE(fwd,
 	   { "single port", test_single },
 	   { "list of ports", test_list },
@@ -1663,4 +1890,7 @@ UNIT_SUITE(fwd,
 	   { "listen: IPv6 and interfaces", test_listen_v6_if },
 	   { "listen: any address", test_listen_any_family },
 	   { "listen: socket factory, loopback", test_listen_factory },
+	   { "listen: some rules", test_listen_rules },
+	   { "reload: merge, tombstones", test_merge },
+	   { "reload: merge into a full table", test_merge_full },
 	   { "fuzz", test_fuzz })

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* modload_test.c - The loader refuses broken modules with one clear line */
 
+#include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -153,6 +155,143 @@ static void test_good(void)
 				 "file says 'udp'"));
 }
 
+/**
+ * old_configure() - configure() of the in-memory test descriptors
+ * @m:		Module
+ * @core:	Core services
+ *
+ * Return: 0
+ */
+static int old_configure(struct passt_mod *m,
+			 const struct passt_core_ops *core)
+{
+	(void)m;
+	(void)core;
+	return 0;
+}
+
+/**
+ * old_init() - init() of the in-memory test descriptors
+ * @m:		Module
+ *
+ * Return: 0
+ */
+static int old_init(struct passt_mod *m)
+{
+	(void)m;
+	return 0;
+}
+
+/**
+ * old_stats() - A stats() hook that must never be seen
+ * @m:		Module
+ * @st:		Counters
+ * @n:		Room
+ *
+ * Return: 0
+ */
+static size_t old_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
+{
+	(void)m;
+	(void)st;
+	(void)n;
+	return 0;
+}
+
+/* A descriptor as an older module's memory holds it: its own bytes, then
+ * whatever the linker put after them
+ */
+static union {
+	struct passt_module d;
+	unsigned char raw[sizeof(struct passt_module) + 64];
+} old_desc;
+
+/**
+ * old_module() - Lay out a descriptor of some ABI minor in old_desc
+ * @minor:	ABI minor it claims
+ * @size:	Size it claims, and the bytes of it that are set; the rest
+ *		is filled with a pattern, and with a pointer to old_stats()
+ *		where a 1.1 descriptor has stats()
+ */
+static void old_module(uint32_t minor, uint32_t size)
+{
+	struct passt_module d = {
+		.abi_major = PASST_ABI_MAJOR, .abi_minor = minor,
+		.size = size, .name = "oldmod", .kind = PASST_MOD_PROTOCOL,
+		.summary = "built for an older minor", .configure =
+		old_configure, .init = old_init, .stats = old_stats,
+	};
+
+	memset(old_desc.raw, 0xa5, sizeof(old_desc.raw));
+	memcpy(old_desc.raw, &d, size);
+	if (size <= offsetof(struct passt_module, stats))
+		memcpy(old_desc.raw + offsetof(struct passt_module, stats),
+		       &d.stats, sizeof(d.stats));
+}
+
+static void test_older_minor(void)
+{
+	size_t v10 = offsetof(struct passt_module, stats);
+	struct passt_mod m;
+	char msg[512], want[512];
+
+	/* 1.0 ends with guest_socket(), 1.1 with stats() */
+	CU_ASSERT_EQUAL(modload_min_desc_size(0),
+			offsetof(struct passt_module, send) +
+			sizeof(((struct passt_module *)0)->send));
+	CU_ASSERT_EQUAL(modload_min_desc_size(1),
+			offsetof(struct passt_module, stats) +
+			sizeof(((struct passt_module *)0)->stats));
+	CU_ASSERT_EQUAL(modload_min_desc_size(1), sizeof(struct passt_module));
+	CU_ASSERT(PASST_ABI_MINOR >= 1);
+
+	/* A 1.0 module as built then: loaded, stats() reads as absent,
+	 * whatever follows its descriptor in its memory
+	 */
+	old_module(0, (uint32_t)v10);
+	memset(&m, 0x5a, sizeof(m));
+	CU_ASSERT_EQUAL_FATAL(modload_accept(&old_desc.d, "old.so", "oldmod",
+					     &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_EQUAL(m.desc, &m.d);
+	CU_ASSERT_PTR_NULL(m.desc->stats);
+	CU_ASSERT_PTR_EQUAL(m.desc->configure, old_configure);
+	CU_ASSERT_PTR_NULL(m.desc->guest_socket);
+	CU_ASSERT_EQUAL(m.desc->abi_minor, 0);
+	CU_ASSERT_STRING_EQUAL(m.name, "oldmod");
+	CU_ASSERT_PTR_NULL(m.dl);
+
+	/* The smallest 1.0 descriptor, without guest_socket(): loaded too */
+	old_module(0, (uint32_t)modload_min_desc_size(0));
+	CU_ASSERT_EQUAL_FATAL(modload_accept(&old_desc.d, "old.so", "oldmod",
+					     &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_NULL(m.desc->guest_socket);
+	CU_ASSERT_PTR_NULL(m.desc->stats);
+
+	/* A 1.1 module has stats() whether it sets it or not */
+	old_module(1, (uint32_t)v10);
+	CU_ASSERT_EQUAL(modload_accept(&old_desc.d, "old.so", "oldmod", &m,
+				       msg, sizeof(msg)), -EINVAL);
+	snprintf(want, sizeof(want), "old.so: descriptor is %zu bytes; ABI "
+		 "%d.1 needs at least %zu", v10, PASST_ABI_MAJOR,
+		 sizeof(struct passt_module));
+	CU_ASSERT_STRING_EQUAL(msg, want);
+
+	/* ...and with it, the core sees its hook */
+	old_module(1, sizeof(struct passt_module));
+	CU_ASSERT_EQUAL_FATAL(modload_accept(&old_desc.d, "old.so", "oldmod",
+					     &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_EQUAL(m.desc->stats, old_stats);
+
+	/* A descriptor larger than ours (a newer build of 1.1 can't be,
+	 * but the copy must not overrun): only our part is copied
+	 */
+	old_module(1, sizeof(struct passt_module));
+	old_desc.d.size = sizeof(old_desc.raw);
+	CU_ASSERT_EQUAL_FATAL(modload_accept(&old_desc.d, "old.so", "oldmod",
+					     &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(m.d.size, sizeof(old_desc.raw));
+}
+
 UNIT_SUITE(modload,
 	   { "no descriptor symbol", test_nosym },
 	   { "newer major ABI", test_abi_major },
@@ -162,4 +301,6 @@ UNIT_SUITE(modload,
 	   { "unknown kind", test_badkind },
 	   { "unknown system call", test_badsys },
 	   { "missing file", test_missing_file },
-	   { "good module", test_good })
+	   { "good module", test_good },
+	   { "older minor ABI: hooks it lacks read as NULL",
+	     test_older_minor })
