@@ -392,6 +392,10 @@ static void tcp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 
 		rc = tcp_frame_parse(core, &f[i], &seg);
 		if (rc) {
+			if (rc == -EBADMSG)
+				s->cnt.bad_checksum++;
+			else
+				s->cnt.bad_header++;
 			core->log(m, PASST_LOG_TRACE, "segment dropped: %s",
 				  rc == -EBADMSG ? "bad checksum"
 						 : "bad header");
@@ -403,10 +407,12 @@ static void tcp_on_frames(struct passt_mod *m, const struct passt_frame *f,
 		c = idx < 0 ? NULL : tcp_conn_at(s, (uint32_t)idx);
 		if (!c) {
 			if ((seg.flags & (TCP_SYN | TCP_ACK | TCP_RST |
-					  TCP_FIN)) == TCP_SYN)
+					  TCP_FIN)) == TCP_SYN) {
 				tcp_conn_from_guest(m, &seg, now);
-			else
+			} else {
+				s->cnt.no_flow++;
 				tcp_frame_rst_reply(m, &seg);
+			}
 			continue;
 		}
 
@@ -569,6 +575,57 @@ static void tcp_on_reset(struct passt_mod *m)
 	s->n_pending = n;
 }
 
+/**
+ * tcp_stats() - Connections by state, bytes each way, what was dropped
+ * @m:		This module
+ * @st:		Counters to fill
+ * @n:		How many fit
+ *
+ * Return: number filled
+ */
+static size_t tcp_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
+{
+	static const char *const state_names[TCP_S_NUM] = {
+		[TCP_S_CONNECTING]	= "flows_connecting",
+		[TCP_S_SYN_RCVD]	= "flows_syn_rcvd",
+		[TCP_S_SYN_SENT]	= "flows_syn_sent",
+		[TCP_S_ESTABLISHED]	= "flows_established",
+		[TCP_S_SPLICE]		= "flows_spliced",
+	};
+	const struct tcp_state *s = passt_priv(m);
+	uint64_t by_state[TCP_S_NUM] = { 0 }, half_closed = 0;
+	struct passt_stat all[TCP_S_NUM + 7];
+	size_t i, k = 0;
+
+	for (i = 0; s->conn && i < s->conn_hi; i++) {
+		const struct tcp_conn *c = &s->conn[i];
+
+		if (c->state >= TCP_S_NUM)
+			continue;
+		by_state[c->state]++;
+		if (c->state == TCP_S_ESTABLISHED &&
+		    (c->flags & (TCP_F_GUEST_FIN | TCP_F_FIN_SENT)))
+			half_closed++;
+	}
+	for (i = 0; i < TCP_S_NUM; i++)
+		if (state_names[i])
+			all[k++] = (struct passt_stat){ state_names[i],
+							by_state[i] };
+	all[k++] = (struct passt_stat){ "flows_half_closed", half_closed };
+	all[k++] = (struct passt_stat){ "bytes_to_host", s->cnt.to_host };
+	all[k++] = (struct passt_stat){ "bytes_from_host", s->cnt.from_host };
+	all[k++] = (struct passt_stat){ "drop_bad_checksum",
+					s->cnt.bad_checksum };
+	all[k++] = (struct passt_stat){ "drop_bad_header", s->cnt.bad_header };
+	all[k++] = (struct passt_stat){ "drop_no_flow", s->cnt.no_flow };
+	all[k++] = (struct passt_stat){ "drop_table_full", s->cnt.table_full };
+
+	if (k > n)
+		k = n;
+	memcpy(st, all, k * sizeof(*st));
+	return k;
+}
+
 PASST_MODULE(
 	.name		= "tcp",
 	.kind		= PASST_MOD_PROTOCOL,
@@ -586,4 +643,5 @@ PASST_MODULE(
 	.on_timer	= tcp_on_timer,
 	.on_defer	= tcp_on_defer,
 	.on_reset	= tcp_on_reset,
+	.stats		= tcp_stats,
 );

@@ -273,8 +273,27 @@ struct tcp_wheel {
  * @lens:		Their lengths
  * @iov:		Scatter list of one peek
  */
+/**
+ * struct tcp_counters - What the module counts, for stats() (SIGUSR1)
+ * @to_host:		Bytes written to host sockets
+ * @from_host:		Bytes from host sockets the guest acknowledged
+ * @bad_checksum:	Guest segments dropped: checksum wrong
+ * @bad_header:		Guest segments dropped: header malformed or cut short
+ * @no_flow:		Guest segments for no connection (answered with RST)
+ * @table_full:		Connections refused: flow table full
+ */
+struct tcp_counters {
+	uint64_t to_host;
+	uint64_t from_host;
+	uint64_t bad_checksum;
+	uint64_t bad_header;
+	uint64_t no_flow;
+	uint64_t table_full;
+};
+
 struct tcp_state {
 	const struct passt_core_ops *core;
+	struct tcp_counters cnt;
 	long long keepalive_interval;
 	long long inactivity_timeout;
 	struct tcp_conn *conn;

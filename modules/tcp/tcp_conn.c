@@ -360,8 +360,9 @@ static int tcp_conn_bind_out(const struct passt_netcfg *net, int fd, bool v6)
  * @m:		This module
  * @s:		Module state
  */
-static void tcp_conn_full(struct passt_mod *m, const struct tcp_state *s)
+static void tcp_conn_full(struct passt_mod *m, struct tcp_state *s)
 {
+	s->cnt.table_full++;
 	s->core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
 		     "flow table full (%u flows): new connection refused",
 		     s->core->flow_max(m));

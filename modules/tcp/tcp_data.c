@@ -91,6 +91,7 @@ void tcp_data_flush(struct passt_mod *m)
 			ret = 0;
 		}
 		c->rcv_nxt += (uint32_t)ret;
+		s->cnt.to_host += (uint64_t)ret;
 		c->flags |= TCP_F_WND_DIRTY;
 		tcp_pending(m, c, TCP_F_ACK_NOW);
 		if ((size_t)ret < len) {
@@ -295,7 +296,8 @@ void tcp_data_segment(struct passt_mod *m, struct tcp_conn *c,
  */
 int tcp_data_discard(struct passt_mod *m, struct tcp_conn *c)
 {
-	(void)m;
+	struct tcp_state *s = passt_priv(m);
+
 	while (c->discard) {
 		ssize_t n = recv(c->sock, NULL, c->discard, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0) {
@@ -306,6 +308,7 @@ int tcp_data_discard(struct passt_mod *m, struct tcp_conn *c)
 		if (!n)
 			return -EIO;	/* acked data must be there */
 		c->discard -= (uint32_t)n;
+		s->cnt.from_host += (uint64_t)n;
 	}
 	return 0;
 }

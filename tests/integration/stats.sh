@@ -5,8 +5,9 @@
 # remote host add exactly their frames and bytes, each way, to the icmp
 # and udp lines, and to their own counters (requests and replies, host
 # datagrams and bytes, flows by kind); one line for the core, then one per
-# module, the same names in the same order at each report; tcp, which has
-# no stats() hook, reports the core's counters only.
+# module, the same names in the same order at each report; one TCP
+# connection (300000 bytes up, 200000 down) adds exactly its bytes to
+# tcp's counters, and leaves no connection behind.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
@@ -50,7 +51,7 @@ stat() {
 delta() {
 	local a b
 	a=$(stat "$1" "$2" 1)
-	b=$(stat "$1" "$2" 2)
+	b=$(stat "$1" "$2" "$LAST")
 	[ -n "$a" ] && [ -n "$b" ] || fail "$1: no counter $2"
 	echo $((b - a))
 }
@@ -91,7 +92,56 @@ expect_eq "datagrams echoed" \
 	"$(lab_guest python3 "$T/client.py" "$LAB_REMOTE4" 7777 $DGRAMS $PLEN)" \
 	$DGRAMS
 
-report 2
+# One TCP connection: TUP bytes up, TDOWN bytes back, closed by both
+TUP=300000
+TDOWN=200000
+cat > "$T/tcpsrv.py" <<'EOF'
+import socket, sys
+up, down = int(sys.argv[1]), int(sys.argv[2])
+l = socket.socket()
+l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('0.0.0.0', 7778))
+l.listen()
+print('listening', flush=True)
+c, _ = l.accept()
+n = 0
+while n < up:
+    d = c.recv(65536)
+    if not d:
+        break
+    n += len(d)
+c.sendall(b'y' * down)
+c.close()
+EOF
+lab_remote python3 "$T/tcpsrv.py" $TUP $TDOWN > "$T/tcpsrv.out" 2>&1 &
+PIDS="$! $PIDS"
+wait_for 50 grep -q listening "$T/tcpsrv.out" || fail "tcp server"
+cat > "$T/tcpcli.py" <<'EOF'
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(b'x' * int(sys.argv[3]))
+got = 0
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += len(d)
+s.close()
+print(got)
+EOF
+expect_eq "tcp bytes back" \
+	"$(lab_guest python3 "$T/tcpcli.py" "$LAB_REMOTE4" 7778 $TUP)" $TDOWN
+
+# tcp_gone() - Whether the daemon has let go of every TCP connection
+tcp_gone() {
+	kill -USR1 "$LAB_PASST_PID"
+	sleep 0.1
+	grep "stats: tcp: " "$T/passt.log" | tail -1 | grep -q " flows=0 "
+}
+wait_for 50 tcp_gone || fail "a TCP connection is left"
+
+LAST=$(($(grep -c 'stats: udp: ' "$T/passt.log") + 1))	# tcp_gone() asked too
+report "$LAST"
 
 # Ethernet, IPv4 and ICMP headers (14 + 20 + 8) around busybox's 56 bytes
 ping_frame=$((14 + 20 + 8 + 56))
@@ -108,8 +158,8 @@ expect_eq "icmp requests to the host" \
 	"$(delta icmp requests_to_host)" $PINGS
 expect_eq "icmp replies from the host" \
 	"$(delta icmp replies_from_host)" $PINGS
-expect_eq "icmp flows" "$(stat icmp flows 2)" 1
-expect_eq "icmp echo flows, IPv4" "$(stat icmp flows_echo4 2)" 1
+expect_eq "icmp flows" "$(stat icmp flows "$LAST")" 1
+expect_eq "icmp echo flows, IPv4" "$(stat icmp flows_echo4 "$LAST")" 1
 expect_eq "icmp drops" "$(delta icmp drop_malformed) $(
 	)$(delta icmp drop_send) $(delta icmp drop_no_flow)" "0 0 0"
 
@@ -128,8 +178,8 @@ expect_eq "udp datagrams from the host" \
 	"$(delta udp datagrams_from_host)" $DGRAMS
 expect_eq "udp bytes from the host" \
 	"$(delta udp bytes_from_host)" $((DGRAMS * PLEN))
-expect_eq "udp flows" "$(stat udp flows 2)" 1
-expect_eq "udp outbound flows" "$(stat udp flows_out 2)" 1
+expect_eq "udp flows" "$(stat udp flows "$LAST")" 1
+expect_eq "udp outbound flows" "$(stat udp flows_out "$LAST")" 1
 expect_eq "udp drops" "$(delta udp drop_malformed) $(
 	)$(delta udp drop_send) $(delta udp drop_too_big)" "0 0 0"
 
@@ -145,9 +195,11 @@ done
 expect_eq "first line of a report" \
 	"$(grep 'stats: ' "$T/passt.log" | head -1 | sed 's/.*stats: //; s/:.*//')" \
 	core
-expect_eq "tcp, without a stats() hook" \
-	"$(grep 'stats: tcp: ' "$T/passt.log" | sed -n 2p |
-	   sed 's/.*stats: tcp: //; s/=[0-9]*//g')" \
-	"frames_from_guest bytes_from_guest frames_to_guest bytes_to_guest flows"
+expect_eq "tcp bytes to the host" "$(delta tcp bytes_to_host)" $TUP
+expect_eq "tcp bytes from the host" "$(delta tcp bytes_from_host)" $TDOWN
+expect_eq "tcp connections left" "$(stat tcp flows_established "$LAST") $(
+	)$(stat tcp flows_connecting "$LAST") $(stat tcp flows "$LAST")" "0 0 0"
+expect_eq "tcp drops" "$(delta tcp drop_bad_checksum) $(
+	)$(delta tcp drop_bad_header) $(delta tcp drop_table_full)" "0 0 0"
 kill -0 "$LAB_PASST_PID" || fail "daemon died: $(tail -5 "$T/passt.log")"
-echo "icmp: $PINGS pings, udp: $DGRAMS datagrams: counted exactly"
+echo "icmp: $PINGS pings, udp: $DGRAMS datagrams, tcp: $TUP bytes up and $TDOWN down: counted exactly"

@@ -1135,6 +1135,22 @@ static void test_partial_write(void)
 /* Malformed and odd segments                                         */
 /* ------------------------------------------------------------------ */
 
+/* Value of a counter from stats(), or UINT64_MAX (a failed assertion) */
+static uint64_t stat_get(struct passt_mod *m, const char *name)
+{
+	struct passt_stat st[PASST_STATS_MAX];
+	size_t i, n = passt_module.stats(m, st, PASST_STATS_MAX);
+
+	CU_ASSERT(n > 0 && n <= PASST_STATS_MAX);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(strlen(st[i].name) <= PASST_STAT_NAME_MAX);
+		if (!strcmp(st[i].name, name))
+			return st[i].value;
+	}
+	CU_FAIL("no such counter");
+	return UINT64_MAX;
+}
+
 static void test_csum_offloaded(void)
 {
 	struct passt_mod *m = load();
@@ -1235,6 +1251,15 @@ static void test_malformed(void)
 			   port, 5, 0, TCP_SYN, 0, NULL, 0, NULL, 0));
 	CU_ASSERT_EQUAL(fake_core_flows_used(), 1);
 	CU_ASSERT_EQUAL(fake_core.misuse, 0);
+
+	/* All of it counted, for SIGUSR1 */
+	CU_ASSERT_EQUAL(stat_get(m, "drop_bad_checksum"), 1);
+	CU_ASSERT_EQUAL(stat_get(m, "drop_bad_header"), 4);
+	CU_ASSERT_EQUAL(stat_get(m, "drop_no_flow"), 5);
+	CU_ASSERT_EQUAL(stat_get(m, "drop_table_full"), 0);
+	CU_ASSERT_EQUAL(stat_get(m, "flows_connecting"), 1);
+	CU_ASSERT_EQUAL(stat_get(m, "flows_established"), 0);
+	CU_ASSERT_EQUAL(stat_get(m, "bytes_to_host"), 0);
 	fake_core_unload(m);
 }
 
