@@ -7,11 +7,12 @@
 # ends, first at the MTU DHCP offered (65520), then again at 1500. A
 # second guest then connects to the same daemon and does it too.
 #
-# The guest is built from Debian's packages by tests/vm/build-guest.sh
-# (cached) and booted by tests/vm/run-guest.sh. The daemon runs in the
-# lab's host namespace (lab.sh), the servers on its remote host. Checks
-# that need the icmp or tcp module are skipped, saying so, while those
-# modules are placeholders.
+# The guest is built from Debian's packages and booted by
+# tests/qemu/guest.py (cached, as for qemu_guest_*.sh; run --vhost-user),
+# its checks written with /guest/lib.sh (tests/qemu/guest_lib.sh). The
+# daemon runs in the lab's host namespace (lab.sh), the servers on its
+# remote host. Checks that need the icmp or tcp module are skipped, saying
+# so, while those modules are placeholders.
 
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lab.sh"
@@ -20,9 +21,11 @@ need_root
 QEMU_BIN=${QEMU_BIN:-qemu-system-x86_64}
 command -v "$QEMU_BIN" >/dev/null ||
 	skip "needs $QEMU_BIN (Debian package qemu-system-x86)"
+command -v python3 >/dev/null || skip "needs python3"
 [ -f "$BUILD/modules/vhost_user.so" ] || skip "vhost_user is not built"
 lab_module_built dhcp || skip "the dhcp module is a placeholder"
-bash "$TOP/tests/vm/build-guest.sh" > /dev/null 2> "$T/build.err" ||
+GUEST_PY="$TOP/tests/qemu/guest.py"
+python3 "$GUEST_PY" build > /dev/null 2> "$T/build.err" ||
 	skip "can't build the guest from Debian's packages:" \
 	     "$(tail -1 "$T/build.err")"
 
@@ -76,10 +79,10 @@ LAB_PASST_PID=$(cat "$T/passt.pid")
 PIDS="$PIDS $LAB_PASST_PID"
 [ -S "$SOCK" ] || fail "no socket at $SOCK once passt is ready"
 
-# What runs in the guest: $1 is "full" for the first guest, else a shorter
-# round for the second
+# What runs in the guest: everything twice (MTU 65520, then 1500) when
+# $ROUND is "first", once for the second guest
 cat > "$T/guest.sh" <<'EOF'
-. /vm/lib.sh
+. /guest/lib.sh
 
 mtu() { cat "/sys/class/net/$IFACE/mtu"; }
 
@@ -88,7 +91,7 @@ fetch() {
 	# busybox 1.35's wget -T crashes: bound it from outside
 	timeout 60 wget -q -O /tmp/blob "http://$REMOTE:8080/blob" || return 1
 	got=$(sha256sum < /tmp/blob | cut -d' ' -f1)
-	echo "vm: fetched $(wc -c < /tmp/blob) bytes, sha256 $got"
+	echo "guest: fetched $(wc -c < /tmp/blob) bytes, sha256 $got"
 	[ "$got" = "$BLOB_SUM" ]
 }
 
@@ -99,36 +102,36 @@ send() {
 	want="$(sha256sum < /tmp/up | cut -d' ' -f1) $(wc -c < /tmp/up)"
 	got=$(timeout 60 wget -q -O - --post-file /tmp/up \
 	      "http://$REMOTE:8080/cgi-bin/sum") || return 1
-	echo "vm: sent '$want', the server got '$got'"
+	echo "guest: sent '$want', the server got '$got'"
 	[ "$got" = "$want" ]
 }
 
 traffic() {
 	if [ "$PING" = 1 ]; then
-		vm_check "ping $REMOTE (MTU $(mtu))" ping -c 2 -W 5 "$REMOTE"
+		gt_check "ping $REMOTE (MTU $(mtu))" ping -c 2 -W 5 "$REMOTE"
 	else
-		vm_skip "ping $REMOTE" "icmp module not built yet"
+		gt_skip "ping $REMOTE" "icmp module not built yet"
 	fi
 	if [ "$TCP" = 1 ]; then
-		vm_check "TCP download, sha256 checked (MTU $(mtu))" fetch
-		vm_check "TCP upload, sha256 checked (MTU $(mtu))" send
+		gt_check "TCP download, sha256 checked (MTU $(mtu))" fetch
+		gt_check "TCP upload, sha256 checked (MTU $(mtu))" send
 	else
-		vm_skip "TCP download and upload" "tcp module not built yet"
+		gt_skip "TCP download and upload" "tcp module not built yet"
 	fi
 }
 
-vm_check "DHCP lease" vm_dhcp
-vm_check "address ${LEASE_IP:-none} is $EXPECT_IP" \
+gt_check "DHCP lease" gt_dhcp
+gt_check "address ${LEASE_IP:-none} is $EXPECT_IP" \
 	[ "${LEASE_IP:-}" = "$EXPECT_IP" ]
-vm_check "router ${LEASE_ROUTER:-none} is $EXPECT_GW" \
+gt_check "router ${LEASE_ROUTER:-none} is $EXPECT_GW" \
 	[ "${LEASE_ROUTER:-}" = "$EXPECT_GW" ]
-vm_check "MTU $(mtu) is the offered $EXPECT_MTU" [ "$(mtu)" = "$EXPECT_MTU" ]
+gt_check "MTU $(mtu) is the offered $EXPECT_MTU" [ "$(mtu)" = "$EXPECT_MTU" ]
 traffic
 if [ "$ROUND" = first ]; then
 	ip link set dev "$IFACE" mtu 1500
 	traffic
 fi
-vm_done
+gt_done
 EOF
 
 # guest() - Boot a guest on the daemon's socket, fail with its console
@@ -136,13 +139,13 @@ EOF
 guest() {
 	local rc=0
 
-	bash "$TOP/tests/vm/run-guest.sh" --vhost-user "$SOCK" \
+	python3 "$GUEST_PY" run --vhost-user "$SOCK" "$T/guest.sh" \
 		--timeout 150 --log "$T/console.$1" \
 		--env "ROUND=$1" --env "REMOTE=$LAB_REMOTE4" \
 		--env "EXPECT_IP=$LAB_HOST4" --env "EXPECT_GW=$LAB_GW4" \
 		--env "EXPECT_MTU=65520" --env "BLOB_SUM=$BLOB_SUM" \
 		--env "PING=$PING" --env "TCP=$TCP" \
-		"$T/guest.sh" > "$T/run.$1" 2>&1 || rc=$?
+		> "$T/run.$1" 2>&1 || rc=$?
 	grep -E '^(not )?ok ' "$T/run.$1" | sed "s/^/$1 guest: /"
 	if [ "$rc" != 0 ]; then
 		tail -30 "$T/run.$1" >&2
@@ -155,11 +158,15 @@ guest() {
 guest first
 guest second
 
-# The daemon saw two frontends come and go, and no broken queue
+# The daemon saw two frontends come and go, and no broken queue (QEMU
+# has exited: give the daemon a moment to see the second one's socket close)
+gone() { grep -c 'vhost_user: frontend disconnected' "$T/passt.log"; }
+# shellcheck disable=SC2317 # called through wait_for
+both_gone() { [ "$(gone)" = 2 ]; }
+wait_for 50 both_gone || true
 expect_eq "frontends connected" \
 	"$(grep -c 'vhost_user: frontend connected' "$T/passt.log")" 2
-expect_eq "frontends gone" \
-	"$(grep -c 'vhost_user: frontend disconnected' "$T/passt.log")" 2
+expect_eq "frontends gone" "$(gone)" 2
 expect_eq "broken queues" \
 	"$(grep -c 'stopped until the guest resets it' "$T/passt.log")" 0
 [ "$PING" = 1 ] && [ "$TCP" = 1 ] ||

@@ -1,7 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# udhcpc.sh - busybox udhcpc event script for the test guest: applies the
-# lease and records it in /run/lease for vm_dhcp (lib.sh)
+# guest_udhcpc.sh - busybox udhcpc event script for the guest of guest.py,
+# at /guest/udhcpc.sh: applies the lease (the MTU is $GUEST_MTU if set,
+# else the offered one) and records it in /run/lease for gt_dhcp
+# (guest_lib.sh)
 # shellcheck disable=SC2154 # udhcpc sets interface, ip, router...
 
 case $1 in
@@ -10,7 +12,7 @@ deconfig)
 	;;
 bound|renew)
 	ip -4 addr flush dev "$interface"
-	m=${VM_MTU:-${mtu:-}}
+	m=${GUEST_MTU:-${mtu:-}}
 	[ -n "$m" ] && ip link set dev "$interface" mtu "$m"
 	ip addr add "$ip/${mask:-24}" dev "$interface"
 	# shellcheck disable=SC2086 # the first of a list
