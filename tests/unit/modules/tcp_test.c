@@ -1138,14 +1138,14 @@ static void test_partial_write(void)
 /* Value of a counter from stats(), or UINT64_MAX (a failed assertion) */
 static uint64_t stat_get(struct passt_mod *m, const char *name)
 {
-	struct passt_stat st[PASST_STATS_MAX];
-	size_t i, n = passt_module.stats(m, st, PASST_STATS_MAX);
+	struct passt_stat c[PASST_STATS_MAX];
+	size_t i, n = passt_module.stats(m, c, PASST_STATS_MAX);
 
 	CU_ASSERT(n > 0 && n <= PASST_STATS_MAX);
 	for (i = 0; i < n; i++) {
-		CU_ASSERT(strlen(st[i].name) <= PASST_STAT_NAME_MAX);
-		if (!strcmp(st[i].name, name))
-			return st[i].value;
+		CU_ASSERT(strlen(c[i].name) <= PASST_STAT_NAME_MAX);
+		if (!strcmp(c[i].name, name))
+			return c[i].value;
 	}
 	CU_FAIL("no such counter");
 	return UINT64_MAX;
