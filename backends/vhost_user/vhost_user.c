@@ -42,9 +42,14 @@
  * flag on SET_MEM_TABLE once REPLY_ACK is negotiated and waits for it.
  *
  * Offered, and so handled:
- * - features VIRTIO_F_VERSION_1, VIRTIO_NET_F_MRG_RXBUF and
- *   VHOST_USER_F_PROTOCOL_FEATURES: no offloads, so frames are at most
- *   MTU-sized and carry no checksum or segmentation requests;
+ * - features VIRTIO_F_VERSION_1, VIRTIO_NET_F_MRG_RXBUF,
+ *   VHOST_USER_F_PROTOCOL_FEATURES and the checksum offloads
+ *   VIRTIO_NET_F_CSUM (the guest may leave TCP and UDP checksums out of
+ *   what it sends: those frames reach the core with PASST_FRAME_CSUM_OK,
+ *   as nothing needs them) and VIRTIO_NET_F_GUEST_CSUM (frames to the
+ *   guest say their checksums are right, as they are, so it skips
+ *   checking them); no segmentation offloads, so frames are at most
+ *   MTU-sized;
  * - protocol feature REPLY_ACK only: every other bit would make the
  *   frontend send messages this backend does not implement (MQ:
  *   GET_QUEUE_NUM, which is answered anyway; CONFIG; BACKEND_REQ...).
@@ -127,10 +132,13 @@
 #define VU_FLAG_REPLY		(1U << 2)
 #define VU_FLAG_NEED_REPLY	(1U << 3)
 
+#define VU_F_CSUM		(1ULL << 0)	/* VIRTIO_NET_F_CSUM */
+#define VU_F_GUEST_CSUM		(1ULL << 1)	/* VIRTIO_NET_F_GUEST_CSUM */
 #define VU_F_MRG_RXBUF		(1ULL << 15)	/* VIRTIO_NET_F_MRG_RXBUF */
 #define VU_F_PROTOCOL_FEATURES	(1ULL << 30)	/* VHOST_USER_F_... */
 #define VU_F_VERSION_1		(1ULL << 32)	/* VIRTIO_F_VERSION_1 */
-#define VU_FEATURES		(VU_F_MRG_RXBUF | VU_F_PROTOCOL_FEATURES | \
+#define VU_FEATURES		(VU_F_CSUM | VU_F_GUEST_CSUM | \
+				 VU_F_MRG_RXBUF | VU_F_PROTOCOL_FEATURES | \
 				 VU_F_VERSION_1)
 
 #define VU_PROTO_F_REPLY_ACK	(1ULL << 3)
@@ -579,6 +587,7 @@ static int vhost_user_set_features(struct passt_mod *m, struct vhost_user *s,
 	}
 	s->features = f;
 	vu_net_features(&s->net, f & VU_F_VERSION_1, f & VU_F_MRG_RXBUF);
+	vu_net_offloads(&s->net, f & VU_F_CSUM, f & VU_F_GUEST_CSUM);
 
 	/* Without protocol features there is no SET_VRING_ENABLE */
 	if (!(f & VU_F_PROTOCOL_FEATURES)) {

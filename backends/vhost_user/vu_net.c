@@ -47,6 +47,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <linux/virtio_net.h>
+
 #include <passt/module.h>
 
 #include "vu_net.h"
@@ -79,6 +81,18 @@ void vu_net_features(struct vu_net *n, bool version_1, bool mrg)
 {
 	n->mrg = mrg;
 	n->hdr_len = (version_1 || mrg) ? VU_HDR_LEN : VU_HDR_LEN_LEGACY;
+}
+
+/**
+ * vu_net_offloads() - Apply negotiated checksum offloads
+ * @n:		Device
+ * @csum:	VIRTIO_NET_F_CSUM
+ * @guest_csum:	VIRTIO_NET_F_GUEST_CSUM
+ */
+void vu_net_offloads(struct vu_net *n, bool csum, bool guest_csum)
+{
+	n->csum = csum;
+	n->guest_csum = guest_csum;
 }
 
 /**
@@ -195,6 +209,11 @@ static int vu_net_rx_one(struct passt_mod *m, struct vu_net *n,
 
 		memcpy(hdr + 10, &nb, sizeof(nb));	/* num_buffers */
 	}
+	/* Every frame we build has its checksums right: say so, where the
+	 * guest allows it (virtio 1.x, 5.1.6.4), and it won't check them
+	 */
+	if (n->guest_csum)
+		hdr[0] = VIRTIO_NET_HDR_F_DATA_VALID;
 	vu_net_iov_put(n->iov, first_niov, 0, hdr, n->hdr_len);
 	return (int)nbuf;
 }
@@ -270,7 +289,22 @@ static int vu_net_tx_frame(struct vu_net *n, size_t niov, size_t flen,
 			   size_t *bounced, struct passt_frame *f)
 {
 	size_t i = 0, skip = n->hdr_len, done = 0;
-	uint8_t *dst;
+	uint8_t *dst, flags = 0, hflags;
+
+	/* The header's first byte, its flags, in the first non-empty
+	 * buffer: the chain is longer than the header
+	 */
+	while (i < niov - 1 && !n->iov[i].iov_len)
+		i++;
+	hflags = *(const uint8_t *)n->iov[i].iov_base;
+	i = 0;
+
+	/* A checksum left out (or vouched for) by the guest's kernel, as
+	 * only VIRTIO_NET_F_CSUM allows: nothing to verify
+	 */
+	if (n->csum && (hflags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+				  VIRTIO_NET_HDR_F_DATA_VALID)))
+		flags = PASST_FRAME_CSUM_OK;
 
 	/* The chain is longer than the header: this stops in it */
 	while (skip >= n->iov[i].iov_len)
@@ -280,6 +314,7 @@ static int vu_net_tx_frame(struct vu_net *n, size_t niov, size_t flen,
 		*f = (struct passt_frame){
 			.data = (uint8_t *)n->iov[i].iov_base + skip,
 			.len = flen,
+			.flags = flags,
 		};
 		return 0;
 	}
@@ -296,7 +331,7 @@ static int vu_net_tx_frame(struct vu_net *n, size_t niov, size_t flen,
 		       chunk);
 		done += chunk;
 	}
-	*f = (struct passt_frame){ .data = dst, .len = flen };
+	*f = (struct passt_frame){ .data = dst, .len = flen, .flags = flags };
 	*bounced += (flen + 7) & ~(size_t)7;
 	if (*bounced > n->bounce_size)
 		*bounced = n->bounce_size;

@@ -31,6 +31,10 @@
  * @ring:	Receive and transmit queues (VU_RX_Q, VU_TX_Q)
  * @hdr_len:	Length of the virtio-net header on every buffer chain
  * @mrg:	VIRTIO_NET_F_MRG_RXBUF: a frame may span receive chains
+ * @csum:	VIRTIO_NET_F_CSUM: the guest may leave checksums of what it
+ *		sends to us (VIRTIO_NET_HDR_F_NEEDS_CSUM)
+ * @guest_csum:	VIRTIO_NET_F_GUEST_CSUM: we may tell the guest that the
+ *		checksums of what we send are right (DATA_VALID)
  * @iov:	Buffers of the chains being worked on
  * @frames:	Frames of the transmit batch being handed over
  * @heads:	Heads of the chains of that batch
@@ -48,6 +52,8 @@ struct vu_net {
 	struct vu_ring ring[VU_QUEUES];
 	size_t hdr_len;
 	bool mrg;
+	bool csum;
+	bool guest_csum;
 	struct iovec iov[VU_IOV_MAX];
 	struct passt_frame frames[VU_TX_BATCH];
 	uint16_t heads[VU_TX_BATCH];
@@ -62,6 +68,7 @@ struct vu_net {
 
 void vu_net_init(struct vu_net *n, uint8_t *bounce, size_t bounce_size);
 void vu_net_features(struct vu_net *n, bool version_1, bool mrg);
+void vu_net_offloads(struct vu_net *n, bool csum, bool guest_csum);
 int vu_net_rx(struct passt_mod *m, struct vu_net *n, const struct iovec *iov,
 	      size_t count);
 unsigned int vu_net_tx(struct passt_mod *m, struct vu_net *n,

@@ -169,6 +169,14 @@ expect_eq "frontends connected" \
 expect_eq "frontends gone" "$(gone)" 2
 expect_eq "broken queues" \
 	"$(grep -c 'stopped until the guest resets it' "$T/passt.log")" 0
+# Both guests took the checksum offloads (VIRTIO_NET_F_CSUM, GUEST_CSUM):
+# the transfers above, sha256 and all, went through them
+for feat in $(sed -n 's/.*vhost_user: features \(0x[0-9a-f]*\):.*/\1/p' \
+		"$T/passt.log"); do
+	expect_eq "checksum offloads in features $feat" $((feat & 3)) 3
+done
+expect_eq "feature sets taken" \
+	"$(grep -c 'vhost_user: features 0x' "$T/passt.log")" 2
 [ "$PING" = 1 ] && [ "$TCP" = 1 ] ||
 	echo "note: passed without the checks above marked SKIP"
 exit 0

@@ -34,6 +34,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <linux/virtio_net.h>
+
 #include <CUnit/CUnit.h>
 
 #include "unit.h"
@@ -75,7 +77,8 @@ extern const struct passt_module passt_module;
 #define F_VERSION		1
 #define F_REPLY			4
 #define F_NEED_REPLY		8
-#define FEATURES		0x140008000ULL
+/* VERSION_1, PROTOCOL_FEATURES, MRG_RXBUF, GUEST_CSUM, CSUM */
+#define FEATURES		0x140008003ULL
 
 /* The module's fd types, as it registers them */
 #define T_FD_LISTEN		1
@@ -544,6 +547,39 @@ static void test_tx_single(void)
 	t_teardown();
 }
 
+static void test_tx_csum(void)
+{
+	static const uint8_t hflags[4] = { 0, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+					   VIRTIO_NET_HDR_F_DATA_VALID,
+					   VIRTIO_NET_HDR_F_NEEDS_CSUM };
+	static const bool csum[4] = { true, false, true, true };
+	static const uint8_t want[4] = { 0, 0, PASST_FRAME_CSUM_OK,
+					 PASST_FRAME_CSUM_OK };
+	unsigned int i;
+
+	/* The guest's word on a checksum counts only if we offered
+	 * VIRTIO_NET_F_CSUM; the last one has its header split in two
+	 */
+	for (i = 0; i < 4; i++) {
+		t_setup(256, true, true);
+		vu_net_offloads(env.n, csum[i], false);
+		t_fill(T_BUF_OFF, T_HDR + 100, 1);
+		env.base[T_BUF_OFF] = hflags[i];
+		if (i < 3) {
+			t_set(VU_TX_Q, 5, T_BUF_OFF, T_HDR + 100, 0, 0);
+		} else {
+			t_set(VU_TX_Q, 5, T_BUF_OFF, 3, VU_DESC_F_NEXT, 6);
+			t_set(VU_TX_Q, 6, T_BUF_OFF + 3, T_HDR + 97, 0, 0);
+		}
+		t_post(VU_TX_Q, 5);
+		CU_ASSERT_EQUAL(t_tx(), 1);
+		CU_ASSERT_EQUAL_FATAL(fake_core.n_from_guest, 1);
+		CU_ASSERT_EQUAL(fake_core.from_guest[0].len, 100);
+		CU_ASSERT_EQUAL(fake_core.from_guest[0].flags, want[i]);
+		t_teardown();
+	}
+}
+
 static void test_tx_chained(void)
 {
 	t_setup(256, true, true);
@@ -845,6 +881,27 @@ static void test_rx_single(void)
 	CU_ASSERT_TRUE(t_pattern_ok(b + T_HDR, 100, 10));
 	CU_ASSERT_EQUAL(b[T_HDR + 100], 0xee);	/* not a byte more */
 	CU_ASSERT_EQUAL(t_evt(env.call[VU_RX_Q]), 1);
+	t_teardown();
+}
+
+static void test_rx_data_valid(void)
+{
+	struct iovec f;
+	uint8_t *b;
+
+	/* With VIRTIO_NET_F_GUEST_CSUM, frames say their checksums are
+	 * right, and nothing else changes
+	 */
+	t_setup(256, true, true);
+	vu_net_offloads(env.n, false, true);
+	t_rx_bufs(1, 2048);
+	t_frames(&f, 1, 100);
+	CU_ASSERT_EQUAL(vu_net_rx(env.m, env.n, &f, 1), 1);
+	b = env.base + T_BUF_OFF;
+	CU_ASSERT_EQUAL(b[0], VIRTIO_NET_HDR_F_DATA_VALID);
+	CU_ASSERT_EQUAL(b[1], VIRTIO_NET_HDR_GSO_NONE);
+	CU_ASSERT_EQUAL(b[10] | b[11] << 8, 1);
+	CU_ASSERT_TRUE(t_pattern_ok(b + T_HDR, 100, 10));
 	t_teardown();
 }
 
@@ -2137,6 +2194,7 @@ UNIT_SUITE(vhost_user,
 	  test_mem_file_size },
 	{ "rings: mapped only inside memory, aligned", test_ring_map },
 	{ "tx: one buffer, zero copy", test_tx_single },
+	{ "tx: checksums left out by the guest", test_tx_csum },
 	{ "tx: scattered chain gathered", test_tx_chained },
 	{ "tx: batch, short and long chains", test_tx_batch_and_sizes },
 	{ "tx: budget and kick suppression", test_tx_budget },
@@ -2152,6 +2210,7 @@ UNIT_SUITE(vhost_user,
 	{ "tx: zero-length buffer refused", test_tx_zero_len },
 	{ "tx: disabled queue left alone", test_tx_not_ready },
 	{ "rx: one buffer, header, one call", test_rx_single },
+	{ "rx: DATA_VALID with GUEST_CSUM", test_rx_data_valid },
 	{ "rx: merged buffers, num_buffers", test_rx_merged },
 	{ "rx: scattered chain, split header", test_rx_chain_scatter },
 	{ "rx: out of buffers, rollback", test_rx_out_of_buffers },
