@@ -45,7 +45,7 @@ except socket.timeout:
     print('timeout after', got)
 EOF
 for p in 7201 7301; do
-	lab_guest python3 "$T/echo.py" $p > "$T/echo$p.out" 2>&1 &
+	ip netns exec "$LAB_GUEST" python3 "$T/echo.py" $p > "$T/echo$p.out" 2>&1 &
 	PIDS="$! $PIDS"
 	wait_for 50 grep -q listening "$T/echo$p.out" || fail "echo on $p"
 done

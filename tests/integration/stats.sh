@@ -73,7 +73,7 @@ while True:
     d, a = s.recvfrom(65535)
     s.sendto(d, a)
 EOF
-lab_remote python3 "$T/echo.py" > "$T/echo.out" 2>&1 &
+ip netns exec "$LAB_REMOTE" python3 "$T/echo.py" > "$T/echo.out" 2>&1 &
 PIDS="$! $PIDS"
 wait_for 50 grep -q listening "$T/echo.out" || fail "echo server"
 
@@ -113,7 +113,7 @@ while n < up:
 c.sendall(b'y' * down)
 c.close()
 EOF
-lab_remote python3 "$T/tcpsrv.py" $TUP $TDOWN > "$T/tcpsrv.out" 2>&1 &
+ip netns exec "$LAB_REMOTE" python3 "$T/tcpsrv.py" $TUP $TDOWN > "$T/tcpsrv.out" 2>&1 &
 PIDS="$! $PIDS"
 wait_for 50 grep -q listening "$T/tcpsrv.out" || fail "tcp server"
 cat > "$T/tcpcli.py" <<'EOF'
