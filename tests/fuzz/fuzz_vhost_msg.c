@@ -100,7 +100,7 @@ extern const struct passt_module passt_module;
 #define FUZZ_VM_GET_VRING_BASE	11
 #define FUZZ_VM_GET_PROTO	15
 #define FUZZ_VM_GET_QUEUE_NUM	17
-#define FUZZ_VM_FEATURES	0x140008000ULL
+#define FUZZ_VM_FEATURES	0x140008003ULL
 #define FUZZ_VM_PROTO		0x8ULL
 
 /**
