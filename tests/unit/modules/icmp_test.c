@@ -118,6 +118,41 @@ static int lo_addr(const char *label, const char *addr)
 }
 
 /**
+ * usable6() - Wait until a new IPv6 address is no longer tentative
+ * @addr:	Address, on loopback
+ *
+ * Even on loopback, where there is no duplicate address detection, an
+ * address added is tentative until the kernel's address worker has run:
+ * packets to it go nowhere, and bind() to it fails, until then.
+ *
+ * Return: true once bind() works, false after two seconds
+ */
+static bool usable6(const char *addr)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
+	unsigned int i;
+
+	if (inet_pton(AF_INET6, addr, &sa.sin6_addr) != 1)
+		return false;
+	for (i = 0; i < 200; i++) {
+		int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int rc;
+
+		if (s < 0)
+			return false;
+		rc = bind(s, (struct sockaddr *)&sa, sizeof(sa));
+		close(s);
+		if (!rc)
+			return true;
+		if (errno != EADDRNOTAVAIL)
+			return false;
+		usleep(10 * 1000);
+	}
+	errno = ETIMEDOUT;
+	return false;
+}
+
+/**
  * netns() - Move into a network namespace of our own, once, loopback up,
  *	     ping sockets allowed for every group
  *
@@ -165,7 +200,7 @@ static bool netns(void)
 	/* A second destination, and an outbound address, per version */
 	if (write_file(RANGE, "0 2147483647") || lo_addr("lo:1", OTHER4) ||
 	    lo_addr("lo:2", OUT4) || lo_addr(NULL, OTHER6) ||
-	    lo_addr(NULL, OUT6))
+	    lo_addr(NULL, OUT6) || !usable6(OTHER6) || !usable6(OUT6))
 		goto fail;
 	ready = 1;
 	return true;
