@@ -203,6 +203,19 @@ static int frame_parse_ip4(struct passt_frame *f)
 }
 
 /**
+ * frame_v4mapped() - Whether an IPv6 address is IPv4-mapped (::ffff:0:0/96)
+ * @a:		Address, 16 bytes
+ *
+ * Return: true if it is
+ */
+static bool frame_v4mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
+}
+
+/**
  * frame_parse_ip6() - Check an IPv6 header, walk its extension headers
  * @f:		Frame, with its L3 offset set
  *
@@ -217,6 +230,14 @@ static int frame_parse_ip6(struct passt_frame *f)
 	uint8_t nh;
 
 	if (!ip || ip[0] >> 4 != 6)
+		return -EINVAL;
+
+	/* IPv4-mapped source or destination: never on a link (RFC 4291,
+	 * 2.5.5.2; the kernel drops them too), and modules keep IPv4
+	 * addresses in that very form: one such frame would make a flow of
+	 * both versions
+	 */
+	if (frame_v4mapped(ip + 8) || frame_v4mapped(ip + 24))
 		return -EINVAL;
 
 	plen = frame_be16(ip + 4);

@@ -144,6 +144,12 @@ static int udp_err_send(struct passt_mod *m, const struct passt_flowside *tap,
 	uint8_t *buf, *icmp, *in, *uh;
 	uint16_t c;
 
+	/* Both ends of the guest's side are of one version, as the frame
+	 * it sent was; a flow that says otherwise gets no error
+	 */
+	if (!passt_inany_v4(&tap->eaddr) != v6 ||
+	    !passt_inany_v4(&tap->oaddr) != v6)
+		return 0;
 	if (net->mtu < cap)
 		cap = net->mtu;
 	if (cap <= hdrs)

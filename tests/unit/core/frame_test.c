@@ -325,6 +325,21 @@ static void test_parse_ip6(void)
 	CU_ASSERT_EQUAL(f.l4proto, IPPROTO_TCP);
 	CU_ASSERT_EQUAL(f.len, 74);
 
+	/* IPv4-mapped source, then destination: never on a link */
+	len = t_ip6(b, IPPROTO_UDP, 8);
+	memset(b + 22, 0, 10);
+	b[32] = b[33] = 0xff;
+	f = t_frame(b, len);
+	CU_ASSERT_EQUAL(frame_parse(&f), -EINVAL);
+	len = t_ip6(b, IPPROTO_UDP, 8);
+	memset(b + 38, 0, 10);
+	b[48] = b[49] = 0xff;
+	f = t_frame(b, len);
+	CU_ASSERT_EQUAL(frame_parse(&f), -EINVAL);
+	b[49] = 0xfe;				/* not quite: fine */
+	f = t_frame(b, len);
+	CU_ASSERT_EQUAL(frame_parse(&f), 0);
+
 	/* Padding trimmed */
 	len = t_ip6(b, IPPROTO_ICMPV6, 8);
 	f = t_frame(b, len + 30);
