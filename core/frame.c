@@ -117,6 +117,11 @@ static bool frame_dispatching;
  * @dropped:	Frames the sender did not take, since start
  * @rl_tokens:	Rate limit for the line about drops
  * @rl_sec:	Rate limit for the line about drops
+ * @window:	Bytes of frames the backend can take beyond what it holds,
+ *		SIZE_MAX if it never pushes back (see frame_txq_window())
+ * @want:	Room somebody waits for, 0 if nobody does
+ * @flushing:	In the sender: @used still counts what it is taking
+ * @wake:	Called once the room waited for is there
  */
 static struct frame_txq {
 	uint8_t *buf;
@@ -136,7 +141,11 @@ static struct frame_txq {
 	unsigned long long dropped;
 	unsigned int rl_tokens;
 	long long rl_sec;
-} frame_txq;
+	size_t window;
+	size_t want;
+	bool flushing;
+	void (*wake)(void);
+} frame_txq = { .window = SIZE_MAX };
 
 /**
  * frame_be16() - Read a 16-bit big-endian value
@@ -835,6 +844,8 @@ void frame_txq_fini(void)
 	frame_txq.size = frame_txq.used = 0;
 	frame_txq.iov_max = frame_txq.count = 0;
 	frame_txq.alloc_off = frame_txq.alloc_len = 0;
+	frame_txq.window = SIZE_MAX;
+	frame_txq.want = 0;
 }
 
 /**
@@ -1026,6 +1037,68 @@ void frame_txq_set_sender(frame_send_fn send, void *opaque)
 }
 
 /**
+ * frame_txq_room() - Bytes of frames the backend can still take, counting
+ *		      those queued and not handed over yet
+ * @want:	Bytes the caller needs; with less room, frame_txq_set_waker()'s
+ *		function is called once that much is there
+ *
+ * Return: bytes, SIZE_MAX if the backend never pushes back
+ */
+size_t frame_txq_room(size_t want)
+{
+	struct frame_txq *q = &frame_txq;
+	size_t room;
+
+	if (q->window == SIZE_MAX)
+		return SIZE_MAX;
+	room = q->window > q->used ? q->window - q->used : 0;
+	if (room < want && want > q->want)
+		q->want = want;
+	return room;
+}
+
+/**
+ * frame_txq_wake_check() - Call the waker if the room waited for is there
+ */
+static void frame_txq_wake_check(void)
+{
+	struct frame_txq *q = &frame_txq;
+
+	if (!q->want || q->flushing)
+		return;
+	if (q->window != SIZE_MAX &&
+	    (q->window <= q->used || q->window - q->used < q->want))
+		return;
+	q->want = 0;
+	if (q->wake)
+		q->wake();
+}
+
+/**
+ * frame_txq_window() - The backend says how much more it can take
+ * @bytes:	Bytes of frames beyond what it holds now, SIZE_MAX for no
+ *		limit
+ *
+ * Called by the backend from its send() (frames queued here then are
+ * about to be taken, and are not counted against it) or when it drained
+ * some of what it held.
+ */
+void frame_txq_window(size_t bytes)
+{
+	frame_txq.window = bytes;
+	frame_txq_wake_check();
+}
+
+/**
+ * frame_txq_set_waker() - Set what frame_txq_room()'s waiters get called by
+ * @wake:	Function, or NULL
+ */
+void frame_txq_set_waker(void (*wake)(void))
+{
+	frame_txq.wake = wake;
+}
+
+/**
  * frame_txq_hand_over() - Capture the queued frames, pass them to the sender
  * @q:		Queue, not empty
  *
@@ -1052,7 +1125,11 @@ static size_t frame_txq_hand_over(const struct frame_txq *q)
 void frame_txq_flush(void)
 {
 	struct frame_txq *q = &frame_txq;
-	size_t taken = q->count ? frame_txq_hand_over(q) : 0;
+	size_t taken;
+
+	q->flushing = true;
+	taken = q->count ? frame_txq_hand_over(q) : 0;
+	q->flushing = false;
 
 	if (taken < q->count) {
 		q->dropped += q->count - taken;
@@ -1067,4 +1144,5 @@ void frame_txq_flush(void)
 	 */
 	q->used = q->alloc_len ? q->alloc_off : 0;
 	q->res_n = 0;
+	frame_txq_wake_check();
 }

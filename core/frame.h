@@ -65,5 +65,8 @@ typedef int (*frame_send_fn)(void *opaque, const struct iovec *iov, size_t n);
 
 void frame_txq_set_sender(frame_send_fn send, void *opaque);
 void frame_txq_flush(void);
+size_t frame_txq_room(size_t want);
+void frame_txq_window(size_t bytes);
+void frame_txq_set_waker(void (*wake)(void));
 
 #endif /* FRAME_H */

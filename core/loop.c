@@ -504,6 +504,11 @@ int loop_run(void)
 
 		timeout = loop_deferred() ? 0 : -1;
 		frame_txq_flush();
+		/* The backend may have made room while taking the frames, and
+		 * the modules woken asked for on_defer(): that is next turn
+		 */
+		if (loop_defer_pending)
+			timeout = 0;
 		if (loop_timers_changed)
 			loop_timers_rearm();
 	}

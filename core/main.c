@@ -29,6 +29,7 @@
 #include "log.h"
 #include "loop.h"
 #include "modload.h"
+#include "ops.h"
 #include "pcap.h"
 #include "pif.h"
 #include "reload.h"
@@ -214,6 +215,7 @@ int main(int argc, char **argv)
 	if ((rc = frame_txq_init(MAIN_TXQ_BYTES, MAIN_TXQ_FRAMES)))
 		die("frame queue: %s", strerror(-rc));
 	frame_txq_set_sender(main_send, NULL);
+	frame_txq_set_waker(ops_tx_wake);
 	if ((rc = loop_init()))
 		die("event loop: %s", strerror(-rc));
 	if (*conf.pcap) {

@@ -65,8 +65,11 @@ size_t modload_min_desc_size(unsigned int minor)
 	if (!minor)
 		return offsetof(struct passt_module, send) +
 		       sizeof(((struct passt_module *)0)->send);
-	return offsetof(struct passt_module, stats) +
-	       sizeof(((struct passt_module *)0)->stats);
+	if (minor == 1)
+		return offsetof(struct passt_module, stats) +
+		       sizeof(((struct passt_module *)0)->stats);
+	return offsetof(struct passt_module, on_tx_ready) +
+	       sizeof(((struct passt_module *)0)->on_tx_ready);
 }
 
 /**
@@ -299,7 +302,8 @@ static int modload_check(const struct passt_module *d, const char *path,
  * @expect:	Name it must have (the file name), or NULL
  * @m:		Record to fill: desc points to the copy, zero-filled past
  *		the module's size, so members a module of an older minor
- *		lacks (stats() for 1.0) read as NULL
+ *		lacks (stats() for 1.0, on_tx_ready() for 1.1) read as
+ *		NULL
  * @errbuf:	Message buffer
  * @errlen:	Its size
  *

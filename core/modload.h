@@ -32,6 +32,7 @@
  * @oneshot:	Requested on_timer() call, if armed
  * @oneshot_armed: timer_arm() is pending
  * @deferred:	on_defer() requested for this loop turn
+ * @tx_wait:	tx_room() was short: on_tx_ready() is due once there is room
  * @rl_tokens:	Rate limiter for its PASST_LOG_RATELIMIT lines
  * @rl_sec:	Second of the last refill
  */
@@ -48,6 +49,7 @@ struct passt_mod {
 	struct timespec oneshot;
 	bool oneshot_armed;
 	bool deferred;
+	bool tx_wait;
 	unsigned int rl_tokens;
 	long long rl_sec;
 };

@@ -615,6 +615,55 @@ static bool ops_claimed(struct passt_mod *m, const struct passt_claim *claim)
 	return frame_claim_exists(claim);
 }
 
+/**
+ * ops_tx_room() - Bytes of frames the backend can take now
+ * @m:		Module
+ * @want:	Bytes it needs: with less, on_tx_ready() once they are there
+ *
+ * Return: bytes, SIZE_MAX if the backend never pushes back
+ */
+static size_t ops_tx_room(struct passt_mod *m, size_t want)
+{
+	size_t room = frame_txq_room(want);
+
+	if (room < want)
+		m->tx_wait = true;
+	return room;
+}
+
+/**
+ * ops_tx_window() - The backend says how much more it can take
+ * @m:		Module, the backend (others are ignored)
+ * @bytes:	Bytes of frames beyond what it holds, SIZE_MAX for no limit
+ */
+static void ops_tx_window(struct passt_mod *m, size_t bytes)
+{
+	if (m != mod_backend) {
+		ops_log(m, PASST_LOG_DEBUG | PASST_LOG_RATELIMIT,
+			"tx_window() is for backends: ignored");
+		return;
+	}
+	frame_txq_window(bytes);
+}
+
+/**
+ * ops_tx_wake() - There is room again: on_tx_ready() for those waiting
+ */
+void ops_tx_wake(void)
+{
+	unsigned int i;
+
+	for (i = 1; i < mods_n; i++) {
+		struct passt_mod *m = mods[i];
+
+		if (!m->tx_wait)
+			continue;
+		m->tx_wait = false;
+		if (m->desc->on_tx_ready)
+			m->desc->on_tx_ready(m);
+	}
+}
+
 const struct passt_core_ops core_ops = {
 	.size		= sizeof(struct passt_core_ops),
 	.log		= ops_log,
@@ -653,4 +702,6 @@ const struct passt_core_ops core_ops = {
 	.guest_socket	= ops_guest_socket,
 	.claimed	= ops_claimed,
 	.csum		= csum_unfolded,
+	.tx_room	= ops_tx_room,
+	.tx_window	= ops_tx_window,
 };

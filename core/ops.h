@@ -8,4 +8,6 @@
 
 extern const struct passt_core_ops core_ops;
 
+void ops_tx_wake(void);
+
 #endif /* OPS_H */

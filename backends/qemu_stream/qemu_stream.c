@@ -54,9 +54,12 @@
  * at init() (the partly written frame always fits, as the ring is empty
  * whenever we write directly), EPOLLOUT is requested, and later batches
  * are appended behind it, whole frames only and in order, as long as they
- * fit. What does not fit is dropped and counted (a debug line once the
- * buffer drains): the guest is not reading, the protocols above recover
- * from loss, and the loop never blocks on one slow guest.
+ * fit. The core is told how much more the buffer can take (tx_window(),
+ * its free space less QEMU_STREAM_TX_RESERVE), after every send() and
+ * every drain, so that TCP leaves data in its sockets rather than have it
+ * dropped here: QEMU reads at its own pace, often slower than the host
+ * sends. What does not fit anyway is dropped and counted (a debug line
+ * once the buffer drains), and the loop never blocks on one slow guest.
  *
  * The socket file
  * ---------------
@@ -98,12 +101,17 @@
 #define QEMU_STREAM_HDR_LEN	4		/* big-endian frame length */
 #define QEMU_STREAM_VLAN_SLACK	4		/* an 802.1Q tag */
 #define QEMU_STREAM_RBUF_DATA	(8UL << 20)	/* bytes one read() may take */
-#define QEMU_STREAM_WBUF_SIZE	(8UL << 20)	/* pending bytes to the guest */
+#define QEMU_STREAM_WBUF_SIZE	(2UL << 20)	/* pending bytes to the guest */
 #define QEMU_STREAM_BATCH	256		/* frames per from_guest() */
 #define QEMU_STREAM_IOV_MAX	1024		/* Linux's IOV_MAX */
 #define QEMU_STREAM_TX_BATCH	(QEMU_STREAM_IOV_MAX / 2)
 #define QEMU_STREAM_READS	4		/* reads per event, at most */
 #define QEMU_STREAM_BACKLOG	8
+#define QEMU_STREAM_SNDBUF	(4 << 20)	/* asked for, capped by wmem_max */
+/* Kept free of TCP data for frames nobody holds back (ACKs, UDP, ICMP)
+ * and for the length headers
+ */
+#define QEMU_STREAM_TX_RESERVE	(512UL << 10)
 #define QEMU_STREAM_GEN_MASK	0xffffffU	/* epoll data is 24 bits */
 #define QEMU_STREAM_MODE_DEFAULT	0600
 /* QEMU's NET_BUFSIZE: it drops the connection on longer frames */
@@ -139,6 +147,8 @@ enum qemu_stream_fd_type {
  * @tx_dropped:	Frames dropped since the pending buffer last drained
  * @rx_frames:	Frames from the current client
  * @tx_frames:	Frames to the current client (written or queued)
+ * @drops:	Frames dropped for want of room, since start
+ * @clients:	Clients accepted, since start
  * @hdr:	Length headers of one sendmsg() batch
  * @txidx:	Index in send()'s frames of each frame in the batch
  * @iov:	iovecs of one sendmsg() batch
@@ -162,6 +172,8 @@ struct qemu_stream {
 	unsigned long long tx_dropped;
 	unsigned long long rx_frames;
 	unsigned long long tx_frames;
+	uint64_t drops;
+	uint64_t clients;
 	uint8_t hdr[QEMU_STREAM_TX_BATCH][QEMU_STREAM_HDR_LEN];
 	size_t txidx[QEMU_STREAM_TX_BATCH];
 	struct iovec iov[QEMU_STREAM_IOV_MAX];
@@ -460,6 +472,27 @@ fail:
 }
 
 /**
+ * qemu_stream_window() - Tell the core how much more we can take
+ * @m:		This module
+ *
+ * That is the free part of the pending buffer, less a reserve: what the
+ * socket takes directly comes on top. Without a client, frames are
+ * dropped anyway, and nobody should wait for room.
+ */
+static void qemu_stream_window(struct passt_mod *m)
+{
+	const struct qemu_stream *s = passt_priv(m);
+	size_t free_bytes = QEMU_STREAM_WBUF_SIZE - s->wlen;
+
+	if (s->fd < 0 || s->broken) {
+		s->core->tx_window(m, SIZE_MAX);
+		return;
+	}
+	s->core->tx_window(m, free_bytes > QEMU_STREAM_TX_RESERVE ?
+			      free_bytes - QEMU_STREAM_TX_RESERVE : 0);
+}
+
+/**
  * qemu_stream_client_close() - Forget the client and tell the core
  * @m:		This module
  * @why:	What happened, for the log
@@ -490,6 +523,7 @@ static void qemu_stream_client_close(struct passt_mod *m, const char *why)
 	s->tx_dropped = s->rx_frames = s->tx_frames = 0;
 	s->broken = 0;
 
+	qemu_stream_window(m);
 	s->core->guest_reset(m);
 }
 
@@ -631,14 +665,17 @@ static void qemu_stream_drain(struct passt_mod *m)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				qemu_stream_window(m);
 				return;
+			}
 			qemu_stream_client_close(m, strerror(errno));
 			return;
 		}
 		s->wstart = (s->wstart + (size_t)n) % QEMU_STREAM_WBUF_SIZE;
 		s->wlen -= (size_t)n;
 	}
+	qemu_stream_window(m);
 
 	s->wstart = 0;
 	if (s->tx_dropped) {
@@ -655,14 +692,14 @@ static void qemu_stream_drain(struct passt_mod *m)
  * qemu_stream_accept() - A client connects: take it if we have none
  * @m:		This module
  *
- * #syscalls accept4 accept getsockopt close
+ * #syscalls accept4 accept getsockopt setsockopt close
  */
 static void qemu_stream_accept(struct passt_mod *m)
 {
 	struct qemu_stream *s = passt_priv(m);
+	int fd, rc, sndbuf = QEMU_STREAM_SNDBUF;
 	struct ucred cred;
 	socklen_t sl = sizeof(cred);
-	int fd, rc;
 
 	/* The current guest may be gone, its hang-up not seen yet */
 	if (s->fd >= 0)
@@ -693,10 +730,17 @@ static void qemu_stream_accept(struct passt_mod *m)
 		return;
 	}
 
+	/* As much socket buffer as the system allows (net.core.wmem_max):
+	 * fewer, larger writes, and fewer wake-ups for QEMU and for us
+	 */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+
 	s->fd = fd;
 	s->rlen = s->wstart = s->wlen = 0;
 	s->tx_dropped = s->rx_frames = s->tx_frames = 0;
 	s->broken = 0;
+	s->clients++;
+	qemu_stream_window(m);
 
 	/* In our own PID namespace (detached), the peer's PID reads 0 */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl))
@@ -836,6 +880,7 @@ static size_t qemu_stream_queue_rest(struct passt_mod *m,
 
 	taken = qemu_stream_queue(s, iov, n, s->txidx[k / 2] + 1);
 	s->tx_dropped += n - taken;
+	s->drops += n - taken;
 
 	if (s->core->fd_mod(m, s->fd, EPOLLIN | EPOLLOUT,
 			    QEMU_STREAM_FD_CLIENT, s->gen))
@@ -871,7 +916,10 @@ static int qemu_stream_send(struct passt_mod *m, const struct iovec *iov,
 	if (s->wlen) {
 		taken = qemu_stream_queue(s, iov, n, 0);
 		s->tx_dropped += n - taken;
+		s->drops += n - taken;
+	s->drops += n - taken;
 		s->tx_frames += taken;
+		qemu_stream_window(m);
 		return (int)taken;
 	}
 
@@ -910,6 +958,7 @@ static int qemu_stream_send(struct passt_mod *m, const struct iovec *iov,
 			s->core->fd_mod(m, s->fd, EPOLLIN | EPOLLOUT,
 					QEMU_STREAM_FD_CLIENT, s->gen);
 			s->tx_frames += first;
+			qemu_stream_window(m);
 			return (int)first;
 		}
 		if (w < 0)
@@ -919,6 +968,7 @@ static int qemu_stream_send(struct passt_mod *m, const struct iovec *iov,
 			taken = qemu_stream_queue_rest(m, iov, n, cnt,
 						       (size_t)w);
 			s->tx_frames += taken;
+			qemu_stream_window(m);
 			return (int)taken;
 		}
 	}
@@ -954,6 +1004,32 @@ static void qemu_stream_fini(struct passt_mod *m)
 	s->rbuf = s->wbuf = NULL;
 }
 
+/**
+ * qemu_stream_stats() - Counters for SIGUSR1
+ * @m:		This module
+ * @st:		Counters to fill
+ * @n:		Room in @st
+ *
+ * Return: counters filled
+ */
+static size_t qemu_stream_stats(struct passt_mod *m, struct passt_stat *st,
+				size_t n)
+{
+	const struct qemu_stream *s = passt_priv(m);
+	const struct passt_stat all[] = {
+		{ "clients", s->clients },
+		{ "connected", s->fd >= 0 },
+		{ "bytes_pending", s->wlen },
+		{ "drop_no_room", s->drops },
+	};
+	size_t k = sizeof(all) / sizeof(all[0]);
+
+	if (k > n)
+		k = n;
+	memcpy(st, all, k * sizeof(*st));
+	return k;
+}
+
 PASST_MODULE(
 	.name		= "qemu_stream",
 	.kind		= PASST_MOD_BACKEND,
@@ -967,4 +1043,5 @@ PASST_MODULE(
 	.fini		= qemu_stream_fini,
 	.on_fd		= qemu_stream_on_fd,
 	.send		= qemu_stream_send,
+	.stats		= qemu_stream_stats,
 );

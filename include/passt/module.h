@@ -21,6 +21,20 @@
  *   and the core hands it frames for the guest through its send() callback,
  *   once per event loop turn, in one batch.
  *
+ * Pushing back (since 1.2)
+ * ------------------------
+ * A backend whose guest reads slower than the host sends (a QEMU that
+ * drains its socket at its own pace, a virtqueue without free buffers)
+ * would otherwise drop frames, and TCP would only find out from the
+ * guest's duplicate ACKs. Instead it tells the core how many more bytes of
+ * frames it can take with tx_window() (from its send(), and whenever it
+ * drains). A protocol module with data that can wait (TCP: it stays in the
+ * host socket) asks tx_room() before building frames, builds no more than
+ * that, and gets on_tx_ready() once the room it asked for is there. Small
+ * control frames (ACKs, DHCP, NDP, UDP) are not held back: a backend keeps
+ * a reserve for them. A backend that never calls tx_window() never pushes
+ * back, and tx_room() is SIZE_MAX.
+ *
  * Life cycle
  * ----------
  *   dlopen + descriptor check  (no module code runs; --list-modules stops here)
@@ -77,7 +91,7 @@
 #include <sys/uio.h>
 
 #define PASST_ABI_MAJOR	1	/* bump when a field changes or goes away */
-#define PASST_ABI_MINOR	1	/* bump when a field is added at the end */
+#define PASST_ABI_MINOR	2	/* bump when a field is added at the end */
 
 #ifdef __cplusplus
 extern "C" {
@@ -533,6 +547,16 @@ struct passt_netcfg {
  * @csum:	Add the 16-bit ones' complement sum of @len bytes at @buf to
  *		@init (unfolded, 32 bits); the fastest implementation the
  *		CPU supports
+ *
+ * Pushing back, since 1.2 (see "Pushing back" above)
+ * @tx_room:	Bytes of frames the backend can take now, counting those
+ *		queued this turn; SIZE_MAX if it never pushes back. With less
+ *		than @want, the module's on_tx_ready() is called once there
+ *		is @want (or more) again
+ * @tx_window:	Backends only: bytes of frames it can take beyond what it
+ *		holds now (SIZE_MAX: no limit, the default). Call it from
+ *		send(), where it need not count the frames being handed over
+ *		after the call, and whenever what it holds drains
  */
 struct passt_core_ops {
 	uint32_t size;
@@ -594,6 +618,10 @@ struct passt_core_ops {
 	bool (*claimed)(struct passt_mod *m, const struct passt_claim *claim);
 
 	uint32_t (*csum)(const void *buf, size_t len, uint32_t init);
+
+	/* since 1.2 */
+	size_t (*tx_room)(struct passt_mod *m, size_t want);
+	void (*tx_window)(struct passt_mod *m, size_t bytes);
 };
 
 /* ------------------------------------------------------------------------ */
@@ -658,6 +686,10 @@ struct passt_stat {
  *		the module's flows is fine). The core logs them on one line
  *		after its own counters of the module: frames and bytes from
  *		and to the guest, and flows owned
+ * @on_tx_ready: Optional (since 1.2): the room the module asked tx_room()
+ *		for is there again. Only queue work here (defer(), then send
+ *		from on_defer()): it may be called while frames are being
+ *		handed to the backend
  */
 struct passt_module {
 	uint32_t abi_major;
@@ -691,6 +723,9 @@ struct passt_module {
 
 	/* since 1.1 */
 	size_t (*stats)(struct passt_mod *m, struct passt_stat *st, size_t n);
+
+	/* since 1.2 */
+	void (*on_tx_ready)(struct passt_mod *m);
 };
 
 /**

@@ -195,6 +195,69 @@ void tcp_pending(struct passt_mod *m, struct tcp_conn *c, uint32_t flags)
 }
 
 /**
+ * tcp_txwait() - Hold a connection's data until the backend has room
+ * @m:		This module
+ * @c:		Connection, with data to send that didn't fit
+ */
+void tcp_txwait(struct passt_mod *m, struct tcp_conn *c)
+{
+	struct tcp_state *s = passt_priv(m);
+
+	if (c->flags & TCP_F_TX_WAIT)
+		return;
+	c->flags |= TCP_F_TX_WAIT;
+	s->cnt.held++;
+	/* Slots freed and reused while waiting can be listed again: past
+	 * the end of the list, the flag alone says who waits
+	 */
+	if (s->n_txwait < s->conn_max)
+		s->txwait[s->n_txwait++] = tcp_idx(s, c);
+	else
+		s->txwait_scan = true;
+}
+
+/**
+ * tcp_on_tx_ready() - The backend has room again: resume held connections
+ * @m:		This module
+ */
+static void tcp_on_tx_ready(struct passt_mod *m)
+{
+	struct tcp_state *s = passt_priv(m);
+	unsigned int i, n = s->txwait_scan ? s->conn_hi : s->n_txwait;
+
+	for (i = 0; i < n; i++) {
+		struct tcp_conn *c = s->txwait_scan ? &s->conn[i] :
+					tcp_conn_at(s, s->txwait[i]);
+
+		if (!c || c->state == TCP_S_FREE ||
+		    !(c->flags & TCP_F_TX_WAIT))
+			continue;
+		c->flags &= ~TCP_F_TX_WAIT;
+		tcp_pending(m, c, TCP_F_SEND);
+	}
+	s->n_txwait = 0;
+	s->txwait_scan = false;
+}
+
+/**
+ * tcp_state_free() - Free what init() allocated
+ * @s:		Module state
+ */
+static void tcp_state_free(struct tcp_state *s)
+{
+	free(s->conn);
+	free(s->spl);
+	free(s->pending);
+	free(s->txwait);
+	free(s->discard_buf);
+	s->conn = NULL;
+	s->spl = NULL;
+	s->pending = NULL;
+	s->txwait = NULL;
+	s->discard_buf = NULL;
+}
+
+/**
  * tcp_configure() - Read and check the tcp group
  * @m:		This module
  * @core:	Core services
@@ -207,8 +270,8 @@ static int tcp_configure(struct passt_mod *m,
 	struct tcp_state *s;
 	int rc;
 
-	if (core->size < offsetof(struct passt_core_ops, csum) +
-			 sizeof(core->csum))
+	if (core->size < offsetof(struct passt_core_ops, tx_window) +
+			 sizeof(core->tx_window))
 		return -ENOTSUP;
 	s = core->priv(m);
 	s->core = core;
@@ -297,19 +360,15 @@ static int tcp_init(struct passt_mod *m)
 	s->conn = calloc(s->conn_max, sizeof(*s->conn));
 	s->spl = calloc(s->conn_max, sizeof(*s->spl));
 	s->pending = calloc(2 * (size_t)s->conn_max, sizeof(*s->pending));
-	if (!s->conn || !s->spl || !s->pending)
+	s->txwait = calloc(s->conn_max, sizeof(*s->txwait));
+	if (!s->conn || !s->spl || !s->pending || !s->txwait)
 		goto nomem;
 
 	if (getrandom(s->isn_key, sizeof(s->isn_key), 0) !=
 	    (ssize_t)sizeof(s->isn_key)) {
 		core->log(m, PASST_LOG_ERR, "no random bytes for sequence "
 			  "numbers: %s", strerror(errno));
-		free(s->conn);
-		free(s->spl);
-		free(s->pending);
-		s->conn = NULL;
-		s->spl = NULL;
-		s->pending = NULL;
+		tcp_state_free(s);
 		return -EIO;
 	}
 
@@ -334,12 +393,7 @@ static int tcp_init(struct passt_mod *m)
 	return 0;
 
 nomem:
-	free(s->conn);
-	free(s->spl);
-	free(s->pending);
-	s->conn = NULL;
-	s->spl = NULL;
-	s->pending = NULL;
+	tcp_state_free(s);
 	return -ENOMEM;
 }
 
@@ -361,14 +415,7 @@ static void tcp_fini(struct passt_mod *m)
 			 s->conn[i].sock >= 0)
 			close(s->conn[i].sock);
 	}
-	free(s->conn);
-	free(s->spl);
-	free(s->pending);
-	free(s->discard_buf);
-	s->conn = NULL;
-	s->spl = NULL;
-	s->pending = NULL;
-	s->discard_buf = NULL;
+	tcp_state_free(s);
 }
 
 /**
@@ -594,7 +641,7 @@ static size_t tcp_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
 	};
 	const struct tcp_state *s = passt_priv(m);
 	uint64_t by_state[TCP_S_NUM] = { 0 }, half_closed = 0;
-	struct passt_stat all[TCP_S_NUM + 7];
+	struct passt_stat all[TCP_S_NUM + 8];
 	size_t i, k = 0;
 
 	for (i = 0; s->conn && i < s->conn_hi; i++) {
@@ -619,6 +666,7 @@ static size_t tcp_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
 	all[k++] = (struct passt_stat){ "drop_bad_header", s->cnt.bad_header };
 	all[k++] = (struct passt_stat){ "drop_no_flow", s->cnt.no_flow };
 	all[k++] = (struct passt_stat){ "drop_table_full", s->cnt.table_full };
+	all[k++] = (struct passt_stat){ "held_backend_full", s->cnt.held };
 
 	if (k > n)
 		k = n;
@@ -644,4 +692,5 @@ PASST_MODULE(
 	.on_defer	= tcp_on_defer,
 	.on_reset	= tcp_on_reset,
 	.stats		= tcp_stats,
+	.on_tx_ready	= tcp_on_tx_ready,
 );

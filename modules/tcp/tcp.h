@@ -102,6 +102,8 @@ extern const char *const tcp_state_names[TCP_S_NUM];
 #define TCP_F_TIMER		(1U << 15) /* on the timer wheel */
 #define TCP_F_RECOVERY		(1U << 16) /* rewound, until una > recover */
 #define TCP_F_CLOSE		(1U << 17) /* free at the end of the turn */
+#define TCP_F_TX_WAIT		(1U << 18) /* data held: the backend is full,
+					    * on_tx_ready() resumes it */
 
 /**
  * struct tcp_conn - One connection, indexed like its flow
@@ -261,6 +263,9 @@ struct tcp_wheel {
  * @conn_n:		Connections open
  * @pending:		Connections with work for on_defer()
  * @n_pending:		Entries in @pending
+ * @txwait:		Connections holding data until the backend has room
+ * @n_txwait:		Entries in @txwait
+ * @txwait_scan:	@txwait overflowed: look at every connection instead
  * @wb:			Guest payload waiting to be written
  * @wheel:		Timers
  * @ka_next:		Time of the next keepalive sweep, ms
@@ -281,6 +286,7 @@ struct tcp_wheel {
  * @bad_header:		Guest segments dropped: header malformed or cut short
  * @no_flow:		Guest segments for no connection (answered with RST)
  * @table_full:		Connections refused: flow table full
+ * @held:		Times a connection held its data: the backend was full
  */
 struct tcp_counters {
 	uint64_t to_host;
@@ -289,6 +295,7 @@ struct tcp_counters {
 	uint64_t bad_header;
 	uint64_t no_flow;
 	uint64_t table_full;
+	uint64_t held;
 };
 
 struct tcp_state {
@@ -303,6 +310,9 @@ struct tcp_state {
 	unsigned int conn_n;
 	uint32_t *pending;
 	unsigned int n_pending;
+	uint32_t *txwait;
+	unsigned int n_txwait;
+	bool txwait_scan;
 	struct tcp_wbatch wb;
 	struct tcp_wheel wheel;
 	uint64_t ka_next;
@@ -392,6 +402,7 @@ static inline uint32_t tcp_idx(const struct tcp_state *s,
 
 /* tcp.c */
 void tcp_pending(struct passt_mod *m, struct tcp_conn *c, uint32_t flags);
+void tcp_txwait(struct passt_mod *m, struct tcp_conn *c);
 
 /* tcp_seq.c */
 uint32_t tcp_seq_isn(const struct tcp_state *s, const struct timespec *now,

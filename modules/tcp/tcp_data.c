@@ -20,6 +20,9 @@
  * to the oldest unacknowledged byte and sends again from there; a second
  * go-back waits until everything sent before the first one is acknowledged
  * (RFC 6582's "recover"), so duplicates of a go-back don't cause another.
+ * No more is built than the backend can take (tx_room()): when it is full
+ * the data waits in the socket, and on_tx_ready() resumes the connection,
+ * so a slow guest costs no loss and no retransmission.
  */
 
 #include <errno.h>
@@ -361,6 +364,33 @@ static void tcp_data_fin(struct passt_mod *m, struct tcp_conn *c)
 }
 
 /**
+ * tcp_data_tx_room() - Cut a send to what the backend can take now
+ * @m:		This module
+ * @c:		Connection
+ * @room:	Bytes the guest's window allows
+ * @flen:	Longest frame: headers and one MSS of payload
+ *
+ * Return: bytes to send now; 0 if not even one frame fits, and then the
+ *	   connection waits for on_tx_ready()
+ */
+static uint32_t tcp_data_tx_room(struct passt_mod *m, struct tcp_conn *c,
+				 uint32_t room, size_t flen)
+{
+	const struct tcp_state *s = passt_priv(m);
+	size_t tx = s->core->tx_room(m, flen), frames = tx / flen;
+
+	if (tx == SIZE_MAX)
+		return room;
+	if (!frames) {
+		tcp_txwait(m, c);
+		return 0;
+	}
+	if (frames < (room + c->mss - 1) / c->mss)
+		room = (uint32_t)(frames * c->mss);
+	return room;
+}
+
+/**
  * tcp_data_to_guest() - Send what the socket holds, as far as the guest's
  *			 window allows, then FIN at its end
  * @m:		This module
@@ -413,6 +443,10 @@ void tcp_data_to_guest(struct passt_mod *m, struct tcp_conn *c)
 				tcp_timer_set(m, c, c->rto);
 			return;
 		}
+
+		room = tcp_data_tx_room(m, c, room, hlen + mss);
+		if (!room)
+			return;		/* on_tx_ready() resumes */
 
 		n = (room + mss - 1) / mss;
 		if (n > TCP_FRAMES_MAX)

@@ -465,6 +465,10 @@ static int fake_core_record(struct fake_frame *list, unsigned int *n,
 	list[*n].data = copy;
 	list[*n].len = len;
 	(*n)++;
+	/* Frames to the guest take room, as queued frames do in the core */
+	if (list == fake_core.to_guest && fake_core.tx_room != SIZE_MAX)
+		fake_core.tx_room -= len < fake_core.tx_room ? len
+							     : fake_core.tx_room;
 	return 0;
 }
 
@@ -1067,6 +1071,35 @@ uint32_t fake_core_csum(const void *buf, size_t len, uint32_t init)
 	return (uint32_t)sum;
 }
 
+/**
+ * fake_core_tx_room() - Answer fake_core.tx_room, record a short answer
+ * @m:		Module
+ * @want:	Bytes it needs
+ *
+ * Return: fake_core.tx_room
+ */
+static size_t fake_core_tx_room(struct passt_mod *m, size_t want)
+{
+	(void)fake_core_check(m, "tx_room");
+	if (fake_core.tx_room < want) {
+		fake_core.tx_waits++;
+		fake_core.tx_want = want;
+	}
+	return fake_core.tx_room;
+}
+
+/**
+ * fake_core_tx_window() - Record what the backend says it can take
+ * @m:		Module
+ * @bytes:	Bytes
+ */
+static void fake_core_tx_window(struct passt_mod *m, size_t bytes)
+{
+	(void)fake_core_check(m, "tx_window");
+	fake_core.tx_window = bytes;
+	fake_core.tx_windows++;
+}
+
 const struct passt_core_ops fake_core_ops = {
 	.size		= sizeof(struct passt_core_ops),
 	.log		= fake_core_log,
@@ -1105,6 +1138,8 @@ const struct passt_core_ops fake_core_ops = {
 	.fwd_lookup	= fake_core_fwd_lookup,
 	.pif_name	= fake_core_pif_name,
 	.csum		= fake_core_csum,
+	.tx_room	= fake_core_tx_room,
+	.tx_window	= fake_core_tx_window,
 };
 
 /**
@@ -1220,6 +1255,8 @@ static void fake_core_reset(void)
 	fake_core_net_defaults(&fake_core.net);
 	fake_core.now.tv_sec = 1000;
 	fake_core.flow_max = FAKE_CORE_FLOW_MAX_DEFAULT;
+	fake_core.tx_room = SIZE_MAX;
+	fake_core.tx_window = SIZE_MAX;
 
 	memset(fake_core_flows, 0, sizeof(fake_core_flows));
 	fake_core_cfg_clear();

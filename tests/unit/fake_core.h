@@ -67,6 +67,12 @@
  *   address is unspecified (:: or 0.0.0.0) or equal to the address.
  * - pif_name(): "none", "tap", "host", "splice", else NULL.
  * - now(): fake_core.now, default 1000.000000000 s; fake_core_now() too.
+ * - tx_room(): fake_core.tx_room, default SIZE_MAX (a backend that never
+ *   pushes back); unless SIZE_MAX, each frame to the guest takes its
+ *   length off it. An answer short of what was wanted counts in
+ *   fake_core.tx_waits, with the amount in fake_core.tx_want.
+ *   tx_window(): the last value in fake_core.tx_window (SIZE_MAX before
+ *   any call), calls in fake_core.tx_windows.
  * - csum(): a plain portable implementation, fake_core_csum().
  */
 
@@ -188,6 +194,11 @@ struct fake_log {
  * @flow_max:		Capacity of the flow table (<= FAKE_CORE_FLOWS_MAX)
  * @rules:		Forwarding rules given to fake_core_fwd_set()
  * @n_rules:		Number of @rules
+ * @tx_room:		Answer of tx_room()
+ * @tx_waits:		tx_room() answers short of what was wanted
+ * @tx_want:		What the last such call wanted
+ * @tx_window:		Last value given to tx_window()
+ * @tx_windows:		tx_window() calls
  * @misuse:		Services called with a wrong module pointer, or keys
  *			the descriptor does not declare
  */
@@ -225,6 +236,12 @@ struct fake_core {
 	unsigned int flow_max;
 	const struct passt_fwd_rule *rules;
 	size_t n_rules;
+
+	size_t tx_room;
+	unsigned int tx_waits;
+	size_t tx_want;
+	size_t tx_window;
+	unsigned int tx_windows;
 
 	unsigned int misuse;
 };

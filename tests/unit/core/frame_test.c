@@ -937,6 +937,98 @@ static void t_sent_reset(int take)
 	t_sent.take = take;
 }
 
+static unsigned int t_wakes, t_wakes_before;
+static size_t t_win_in_send = SIZE_MAX;	/* SIZE_MAX: don't call */
+
+static void t_wake(void)
+{
+	t_wakes++;
+}
+
+/* A backend that says, while taking frames, how much more it can take */
+static int t_send_window(void *opaque, const struct iovec *iov, size_t n)
+{
+	(void)opaque;
+	(void)iov;
+	if (t_win_in_send != SIZE_MAX) {
+		frame_txq_window(t_win_in_send);
+		/* Nobody is woken while it takes them */
+		CU_ASSERT_EQUAL(t_wakes, t_wakes_before);
+	}
+	return (int)n;
+}
+
+/**
+ * test_txq_window() - Room is the backend's window less what is queued;
+ * whoever found it short is woken once there is what they asked for
+ */
+static void test_txq_window(void)
+{
+	t_setup();
+	t_wakes = 0;
+	CU_ASSERT_EQUAL_FATAL(frame_txq_init(4096, 16), 0);
+	frame_txq_set_sender(t_send_window, NULL);
+	frame_txq_set_waker(t_wake);
+
+	/* A backend that never pushes back */
+	CU_ASSERT_EQUAL(frame_txq_room(1000), SIZE_MAX);
+	CU_ASSERT_PTR_NOT_NULL(frame_txq_alloc(1000));
+	CU_ASSERT_EQUAL(frame_txq_commit(1000), 0);
+	CU_ASSERT_EQUAL(frame_txq_room(1000000), SIZE_MAX);
+	frame_txq_flush();
+	CU_ASSERT_EQUAL(t_wakes, 0);
+
+	/* 3000 bytes of window, 1000 queued: 2000 left */
+	frame_txq_window(3000);
+	CU_ASSERT_EQUAL(frame_txq_room(0), 3000);
+	CU_ASSERT_PTR_NOT_NULL(frame_txq_alloc(1000));
+	CU_ASSERT_EQUAL(frame_txq_commit(1000), 0);
+	CU_ASSERT_EQUAL(frame_txq_room(500), 2000);
+	CU_ASSERT_EQUAL(frame_txq_room(2500), 2000);	/* short: waits */
+	CU_ASSERT_EQUAL(frame_txq_room(2100), 2000);	/* the larger wins */
+	frame_txq_window(4000);				/* 3000 < 2500? no */
+	CU_ASSERT_EQUAL(t_wakes, 1);
+	CU_ASSERT_EQUAL(frame_txq_room(0), 3000);
+
+	/* The backend fills up while taking the queue: no wake-up in the
+	 * middle, nor after, as the room is still short
+	 */
+	CU_ASSERT_EQUAL(frame_txq_room(3500), 3000);
+	t_win_in_send = 100;
+	t_wakes_before = t_wakes;
+	frame_txq_flush();
+	CU_ASSERT_EQUAL(t_wakes, 1);
+	CU_ASSERT_EQUAL(frame_txq_room(0), 100);
+
+	/* It drains: woken once, not again without a new waiter */
+	frame_txq_window(3499);
+	CU_ASSERT_EQUAL(t_wakes, 1);
+	frame_txq_window(3500);
+	CU_ASSERT_EQUAL(t_wakes, 2);
+	frame_txq_window(4000);
+	CU_ASSERT_EQUAL(t_wakes, 2);
+
+	/* Made room inside send(), counted once the queue is handed over */
+	CU_ASSERT_PTR_NOT_NULL(frame_txq_alloc(2000));
+	CU_ASSERT_EQUAL(frame_txq_commit(2000), 0);
+	CU_ASSERT_EQUAL(frame_txq_room(2500), 2000);
+	t_win_in_send = 3000;
+	t_wakes_before = t_wakes;
+	frame_txq_flush();
+	CU_ASSERT_EQUAL(t_wakes, 3);
+
+	/* Back to no limit: waiters are woken */
+	CU_ASSERT_EQUAL(frame_txq_room(5000), 3000);
+	frame_txq_window(SIZE_MAX);
+	CU_ASSERT_EQUAL(t_wakes, 4);
+	CU_ASSERT_EQUAL(frame_txq_room(5000), SIZE_MAX);
+
+	t_win_in_send = SIZE_MAX;
+	frame_txq_set_waker(NULL);
+	frame_txq_fini();
+	CU_ASSERT_EQUAL(frame_txq_room(1), SIZE_MAX);	/* reset */
+}
+
 static void test_from_guest_dispatch(void)
 {
 	static uint8_t b[10][100];
@@ -1666,4 +1758,5 @@ UNIT_SUITE(frame,
 	   { "from_guest: ARP", test_from_guest_arp },
 	   { "txq: alloc, commit, copy, flush", test_txq_basic },
 	   { "txq: overflow, drops", test_txq_overflow },
+	   { "txq: backend window, room, wake-up", test_txq_window },
 	   { "from_guest: random frames", test_from_guest_random })

@@ -198,6 +198,11 @@ static size_t old_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
 	return 0;
 }
 
+static void old_tx_ready(struct passt_mod *m)
+{
+	(void)m;
+}
+
 /* A descriptor as an older module's memory holds it: its own bytes, then
  * whatever the linker put after them
  */
@@ -210,8 +215,8 @@ static union {
  * old_module() - Lay out a descriptor of some ABI minor in old_desc
  * @minor:	ABI minor it claims
  * @size:	Size it claims, and the bytes of it that are set; the rest
- *		is filled with a pattern, and with a pointer to old_stats()
- *		where a 1.1 descriptor has stats()
+ *		is filled with a pattern, and with pointers to old_stats()
+ *		and old_tx_ready() where later minors have their hooks
  */
 static void old_module(uint32_t minor, uint32_t size)
 {
@@ -220,6 +225,7 @@ static void old_module(uint32_t minor, uint32_t size)
 		.size = size, .name = "oldmod", .kind = PASST_MOD_PROTOCOL,
 		.summary = "built for an older minor", .configure =
 		old_configure, .init = old_init, .stats = old_stats,
+		.on_tx_ready = old_tx_ready,
 	};
 
 	memset(old_desc.raw, 0xa5, sizeof(old_desc.raw));
@@ -227,23 +233,31 @@ static void old_module(uint32_t minor, uint32_t size)
 	if (size <= offsetof(struct passt_module, stats))
 		memcpy(old_desc.raw + offsetof(struct passt_module, stats),
 		       &d.stats, sizeof(d.stats));
+	if (size <= offsetof(struct passt_module, on_tx_ready))
+		memcpy(old_desc.raw +
+		       offsetof(struct passt_module, on_tx_ready),
+		       &d.on_tx_ready, sizeof(d.on_tx_ready));
 }
 
 static void test_older_minor(void)
 {
 	size_t v10 = offsetof(struct passt_module, stats);
+	size_t v11 = offsetof(struct passt_module, on_tx_ready);
 	struct passt_mod m;
 	char msg[512], want[512];
 
-	/* 1.0 ends with guest_socket(), 1.1 with stats() */
+	/* 1.0 ends with guest_socket(), 1.1 with stats(), 1.2 with
+	 * on_tx_ready()
+	 */
 	CU_ASSERT_EQUAL(modload_min_desc_size(0),
 			offsetof(struct passt_module, send) +
 			sizeof(((struct passt_module *)0)->send));
 	CU_ASSERT_EQUAL(modload_min_desc_size(1),
 			offsetof(struct passt_module, stats) +
 			sizeof(((struct passt_module *)0)->stats));
-	CU_ASSERT_EQUAL(modload_min_desc_size(1), sizeof(struct passt_module));
-	CU_ASSERT(PASST_ABI_MINOR >= 1);
+	CU_ASSERT_EQUAL(modload_min_desc_size(1), v11);
+	CU_ASSERT_EQUAL(modload_min_desc_size(2), sizeof(struct passt_module));
+	CU_ASSERT(PASST_ABI_MINOR >= 2);
 
 	/* A 1.0 module as built then: loaded, stats() reads as absent,
 	 * whatever follows its descriptor in its memory
@@ -266,26 +280,37 @@ static void test_older_minor(void)
 					     &m, msg, sizeof(msg)), 0);
 	CU_ASSERT_PTR_NULL(m.desc->guest_socket);
 	CU_ASSERT_PTR_NULL(m.desc->stats);
+	CU_ASSERT_PTR_NULL(m.desc->on_tx_ready);
 
 	/* A 1.1 module has stats() whether it sets it or not */
 	old_module(1, (uint32_t)v10);
 	CU_ASSERT_EQUAL(modload_accept(&old_desc.d, "old.so", "oldmod", &m,
 				       msg, sizeof(msg)), -EINVAL);
 	snprintf(want, sizeof(want), "old.so: descriptor is %zu bytes; ABI "
-		 "%d.1 needs at least %zu", v10, PASST_ABI_MAJOR,
-		 sizeof(struct passt_module));
+		 "%d.1 needs at least %zu", v10, PASST_ABI_MAJOR, v11);
 	CU_ASSERT_STRING_EQUAL(msg, want);
 
-	/* ...and with it, the core sees its hook */
-	old_module(1, sizeof(struct passt_module));
+	/* ...and with it, the core sees its hook, but no on_tx_ready() */
+	old_module(1, (uint32_t)v11);
 	CU_ASSERT_EQUAL_FATAL(modload_accept(&old_desc.d, "old.so", "oldmod",
 					     &m, msg, sizeof(msg)), 0);
 	CU_ASSERT_PTR_EQUAL(m.desc->stats, old_stats);
+	CU_ASSERT_PTR_NULL(m.desc->on_tx_ready);
 
-	/* A descriptor larger than ours (a newer build of 1.1 can't be,
+	/* A 1.2 module has both */
+	old_module(2, (uint32_t)v11);
+	CU_ASSERT_EQUAL(modload_accept(&old_desc.d, "old.so", "oldmod", &m,
+				       msg, sizeof(msg)), -EINVAL);
+	old_module(2, sizeof(struct passt_module));
+	CU_ASSERT_EQUAL_FATAL(modload_accept(&old_desc.d, "old.so", "oldmod",
+					     &m, msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_EQUAL(m.desc->stats, old_stats);
+	CU_ASSERT_PTR_EQUAL(m.desc->on_tx_ready, old_tx_ready);
+
+	/* A descriptor larger than ours (a newer build of 1.2 can't be,
 	 * but the copy must not overrun): only our part is copied
 	 */
-	old_module(1, sizeof(struct passt_module));
+	old_module(2, sizeof(struct passt_module));
 	old_desc.d.size = sizeof(old_desc.raw);
 	CU_ASSERT_EQUAL_FATAL(modload_accept(&old_desc.d, "old.so", "oldmod",
 					     &m, msg, sizeof(msg)), 0);

@@ -796,6 +796,73 @@ static void test_data_both_ways(void)
 	est_end(&e);
 }
 
+/**
+ * test_backend_full() - No room in the backend: the data stays in the
+ * socket, and goes out, in order and whole, once on_tx_ready() says so
+ */
+static void test_backend_full(void)
+{
+	struct tcp_conn *c;
+	uint8_t buf[64];
+	size_t flen;
+	struct est e;
+
+	establish(&e, false, syn_opts, sizeof(syn_opts));
+	c = &st(e.m)->conn[e.idx];
+	c->mss = 16;
+	flen = tcp_frame_hlen(c) + 16;
+	memset(buf, 'y', sizeof(buf));
+
+	/* Not even a frame's room: nothing built, the connection waits */
+	fake_core.tx_room = flen - 1;
+	CU_ASSERT_EQUAL(send(e.peer, buf, 40, 0), 40);
+	drive(e.m, e.sock, e.idx, POLLIN, 1000);
+	turn(e.m);
+	CU_ASSERT_EQUAL(fake_core.n_to_guest, 0);
+	CU_ASSERT(fake_core.tx_waits >= 1);
+	CU_ASSERT_EQUAL(fake_core.tx_want, flen);
+	CU_ASSERT(c->flags & TCP_F_TX_WAIT);
+	CU_ASSERT_EQUAL(c->snd_nxt, e.iss + 1);
+
+	/* Room for two frames: two go, the third waits again */
+	fake_core.tx_room = 2 * flen + 5;
+	passt_module.on_tx_ready(e.m);
+	CU_ASSERT(!(c->flags & TCP_F_TX_WAIT));
+	turn(e.m);
+	CU_ASSERT_FATAL(fake_core.n_to_guest == 2);
+	CU_ASSERT_EQUAL(out_get(0).seq, e.iss + 1);
+	CU_ASSERT_EQUAL(out_get(1).seq, e.iss + 17);
+	CU_ASSERT_EQUAL(out_get(1).len, 16);
+	CU_ASSERT(c->flags & TCP_F_TX_WAIT);
+	fake_core_frames_clear();
+
+	/* A backend that takes anything: the rest, then nothing is held */
+	fake_core.tx_room = SIZE_MAX;
+	passt_module.on_tx_ready(e.m);
+	turn(e.m);
+	CU_ASSERT_FATAL(fake_core.n_to_guest == 1);
+	CU_ASSERT_EQUAL(out_get(0).seq, e.iss + 33);
+	CU_ASSERT_EQUAL(out_get(0).len, 8);
+	CU_ASSERT(out_get(0).flags & TCP_PSH);
+	CU_ASSERT(!(c->flags & TCP_F_TX_WAIT));
+	CU_ASSERT_EQUAL(sock_inq(e.sock), 40);
+	fake_core_frames_clear();
+
+	/* Woken for a connection that is gone: nothing happens */
+	fake_core.tx_room = 0;
+	CU_ASSERT_EQUAL(send(e.peer, buf, 4, 0), 4);
+	drive(e.m, e.sock, e.idx, POLLIN, 1000);
+	CU_ASSERT(c->flags & TCP_F_TX_WAIT);
+	guest_send(&e, TCP_RST, e.gseq, 0, 0, NULL, 0);
+	turn(e.m);
+	fake_core.tx_room = SIZE_MAX;
+	passt_module.on_tx_ready(e.m);
+	turn(e.m);
+	CU_ASSERT_EQUAL(fake_core.n_to_guest, 0);
+	CU_ASSERT_EQUAL(fake_core.misuse, 0);
+	est_end(&e);
+}
+
 static void test_batch_fin(void)
 {
 	struct est e;
@@ -2121,6 +2188,7 @@ UNIT_SUITE(tcp,
 	{ "inbound", test_inbound },
 	{ "inbound_refused", test_inbound_refused },
 	{ "data_both_ways", test_data_both_ways },
+	{ "backend_full", test_backend_full },
 	{ "batch_fin", test_batch_fin },
 	{ "guest_window", test_guest_window },
 	{ "our_window", test_our_window },
