@@ -111,6 +111,14 @@ $(MODULEDIR_STAMP): FORCE
 		echo '$(MODULEDIR)' > $@
 $(BUILD)/obj/core/modload.o: $(MODULEDIR_STAMP)
 
+# So is the version --version prints: a commit after a build rebuilds it
+VERSION_STAMP	:= $(BUILD)/gen/core/version
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(VERSION)' > $@
+$(BUILD)/obj/core/conf.o: $(VERSION_STAMP)
+
 $(BUILD)/passt: $(CORE_OBJS)
 	$(CC) $(LDFLAGS) $(SAN_LDFLAGS) -pie -Wl,-z,relro,-z,now -o $@ $^ $(CORE_LIBS)
 
@@ -152,7 +160,7 @@ UNIT_MODULES	:= $(patsubst tests/unit/modules/%_test.c,%,$(wildcard tests/unit/m
 UNIT_MOD_BINS	:= $(UNIT_MODULES:%=$(BUILD)/unit-%)
 
 define unit_module_rules
-$(BUILD)/unit-$(1): $(BUILD)/obj/tests/unit/modules/$(1)_test.o $(BUILD)/obj/tests/unit/fake_core.o $(BUILD)/obj/tests/unit/main.o $(call mod_objs,$(1))
+$(BUILD)/unit-$(1): $(BUILD)/obj/tests/unit/modules/$(1)_test.o $(BUILD)/obj/tests/unit/fake_core.o $(BUILD)/obj/tests/unit/netns.o $(BUILD)/obj/tests/unit/main.o $(call mod_objs,$(1))
 	$$(CC) $$(LDFLAGS) $$(SAN_LDFLAGS) -o $$@ $$^ -lcunit
 $(BUILD)/obj/tests/unit/modules/$(1)_test.o: $(BUILD)/gen/$(1)/syscalls.gen.h
 endef
