@@ -30,6 +30,7 @@
 
 #include "unit.h"
 #include "fake_core.h"
+#include "netns.h"
 
 extern const struct passt_module passt_module;
 
@@ -50,165 +51,30 @@ static struct passt_mod *mod;
 static uint8_t fbuf[2048];
 
 /**
- * write_file() - Write a string to a file
- * @path:	File
- * @s:		String
- *
- * Return: 0, or -1
- */
-static int write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, s, strlen(s));
-	close(fd);
-	return n == (ssize_t)strlen(s) ? 0 : -1;
-}
-
-/**
- * struct in6_ifreq_ - What SIOCSIFADDR takes for IPv6 (linux/ipv6.h)
- * @addr:	Address
- * @prefixlen:	Prefix length
- * @ifindex:	Interface
- */
-struct in6_ifreq_ {
-	struct in6_addr addr;
-	uint32_t prefixlen;
-	int ifindex;
-};
-
-/**
- * lo_addr() - Add an address to loopback
- * @label:	Label for an IPv4 address (lo:N), ignored for IPv6
- * @addr:	Address, IPv4 or IPv6
- *
- * Return: 0, or -1
- */
-static int lo_addr(const char *label, const char *addr)
-{
-	bool v6 = strchr(addr, ':');
-	union {				/* valgrind checks an ifreq's size */
-		struct ifreq ifr;
-		struct in6_ifreq_ r6;
-	} u;
-	int s, rc;
-
-	s = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return -1;
-	memset(&u, 0, sizeof(u));
-	if (v6) {
-		inet_pton(AF_INET6, addr, &u.r6.addr);
-		u.r6.prefixlen = 128;
-		u.r6.ifindex = (int)if_nametoindex("lo");
-	} else {
-		struct sockaddr_in *sa = (struct sockaddr_in *)(void *)
-					 &u.ifr.ifr_addr;
-
-		strcpy(u.ifr.ifr_name, label);
-		sa->sin_family = AF_INET;
-		inet_pton(AF_INET, addr, &sa->sin_addr);
-	}
-	rc = ioctl(s, SIOCSIFADDR, &u);
-	close(s);
-	return rc ? -1 : 0;
-}
-
-/**
- * usable6() - Wait until a new IPv6 address is no longer tentative
- * @addr:	Address, on loopback
- *
- * Even on loopback, where there is no duplicate address detection, an
- * address added is tentative until the kernel's address worker has run:
- * packets to it go nowhere, and bind() to it fails, until then.
- *
- * Return: true once bind() works, false after two seconds
- */
-static bool usable6(const char *addr)
-{
-	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
-	unsigned int i;
-
-	if (inet_pton(AF_INET6, addr, &sa.sin6_addr) != 1)
-		return false;
-	for (i = 0; i < 200; i++) {
-		int s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-		int rc;
-
-		if (s < 0)
-			return false;
-		rc = bind(s, (struct sockaddr *)&sa, sizeof(sa));
-		close(s);
-		if (!rc)
-			return true;
-		if (errno != EADDRNOTAVAIL)
-			return false;
-		usleep(10 * 1000);
-	}
-	errno = ETIMEDOUT;
-	return false;
-}
-
-/**
- * netns() - Move into a network namespace of our own, once, loopback up,
- *	     ping sockets allowed for every group
+ * netns() - Move into a network namespace of our own, once, ping sockets
+ *	     allowed for every group
  *
  * Return: true if we are in one
  */
 static bool netns(void)
 {
 	static int ready = -1;
-	struct ifreq ifr;
-	int s;
 
 	if (ready >= 0)
 		return ready;
 	ready = 0;
-
-	if (unshare(CLONE_NEWNET)) {
-		char map[64];
-		uid_t uid = geteuid();
-		gid_t gid = getegid();
-
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
-			goto fail;
-		(void)write_file("/proc/self/setgroups", "deny");
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)uid);
-		if (write_file("/proc/self/uid_map", map))
-			goto fail;
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned int)gid);
-		if (write_file("/proc/self/gid_map", map))
-			goto fail;
-	}
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		goto fail;
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
-		ifr.ifr_flags |= IFF_UP;
-		if (ioctl(s, SIOCSIFFLAGS, &ifr)) {
-			close(s);
-			goto fail;
-		}
-	}
-	close(s);
 	/* A second destination, and an outbound address, per version */
-	if (write_file(RANGE, "0 2147483647") || lo_addr("lo:1", OTHER4) ||
-	    lo_addr("lo:2", OUT4) || lo_addr(NULL, OTHER6) ||
-	    lo_addr(NULL, OUT6) || !usable6(OTHER6) || !usable6(OUT6))
-		goto fail;
+	if (!unit_netns_enter() ||
+	    unit_write_file(RANGE, "0 2147483647") ||
+	    unit_lo_addr("lo:1", OTHER4) || unit_lo_addr("lo:2", OUT4) ||
+	    unit_lo_addr(NULL, OTHER6) || unit_lo_addr(NULL, OUT6) ||
+	    !unit_usable6(OTHER6) || !unit_usable6(OUT6)) {
+		fprintf(stderr, "(no network namespace: %s, skipped) ",
+			strerror(errno));
+		return false;
+	}
 	ready = 1;
 	return true;
-
-fail:
-	fprintf(stderr, "(no network namespace: %s, skipped) ",
-		strerror(errno));
-	return false;
 }
 
 /**
@@ -534,7 +400,7 @@ static void test_disabled(void)
 {
 	if (!netns())
 		return;
-	CU_ASSERT_EQUAL_FATAL(write_file(RANGE, "1 0"), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_write_file(RANGE, "1 0"), 0);
 	setup();
 	CU_ASSERT_EQUAL(start(), 0);
 	CU_ASSERT_EQUAL(fake_core.log_count[PASST_LOG_WARNING], 1);
@@ -546,7 +412,7 @@ static void test_disabled(void)
 	CU_ASSERT_EQUAL(fake_core.n_fd_calls, 0);
 	CU_ASSERT_EQUAL(fake_core.log_count[PASST_LOG_WARNING], 1);
 	teardown();
-	CU_ASSERT_EQUAL(write_file(RANGE, "0 2147483647"), 0);
+	CU_ASSERT_EQUAL(unit_write_file(RANGE, "0 2147483647"), 0);
 }
 
 /**
@@ -561,7 +427,7 @@ static void test_refused_later(void)
 	CU_ASSERT_EQUAL_FATAL(start(), 0);
 	CU_ASSERT_EQUAL(fake_core.log_count[PASST_LOG_WARNING], 0);
 
-	CU_ASSERT_EQUAL_FATAL(write_file(RANGE, "1 0"), 0);
+	CU_ASSERT_EQUAL_FATAL(unit_write_file(RANGE, "1 0"), 0);
 	ping(false, GW4, 2, 1, 8);
 	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
 	CU_ASSERT_EQUAL(fake_core.log_count[PASST_LOG_WARNING], 1);
@@ -569,7 +435,7 @@ static void test_refused_later(void)
 		  0);
 
 	/* Even once allowed again: off until restarted, no more lines */
-	CU_ASSERT_EQUAL(write_file(RANGE, "0 2147483647"), 0);
+	CU_ASSERT_EQUAL(unit_write_file(RANGE, "0 2147483647"), 0);
 	ping(false, GW4, 2, 2, 8);
 	ping(true, GW6, 2, 2, 8);
 	CU_ASSERT_EQUAL(fake_core_flows_used(), 0);
