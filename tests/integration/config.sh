@@ -3,7 +3,8 @@
 # config.sh - passt --check-config against golden files: NN.conf with NN.ok
 # (its standard output, exit 0) or NN.err (its one line on stderr, exit 1),
 # byte for byte, so a changed default or message shows up as a diff.
-# @TOP@ and @BUILD@ in golden files stand for the source and build trees.
+# @TOP@ and @BUILD@ in golden files stand for the source and build trees,
+# @ABI@ for the module ABI version.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -12,7 +13,7 @@ for conf in "$TOP"/tests/integration/config/*.conf; do
 	base=${conf%.conf}
 	rc=0
 	"$PASST" --check-config -c "$conf" > "$T/out" 2> "$T/err" || rc=$?
-	sed -i "s|$BUILD|@BUILD@|g; s|$TOP|@TOP@|g" "$T/out" "$T/err"
+	sed -i "s|$BUILD|@BUILD@|g; s|$TOP|@TOP@|g; s|module ABI $ABI:|module ABI @ABI@:|; s|\"abi\": \"$ABI\"|\"abi\": \"@ABI@\"|" "$T/out" "$T/err"
 	if [ -f "$base.ok" ]; then
 		[ "$rc" = 0 ] || fail "$conf: exit $rc: $(cat "$T/err")"
 		diff -u "$base.ok" "$T/out" || fail "$conf: output differs"

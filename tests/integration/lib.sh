@@ -12,6 +12,11 @@ set -o pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 : "${BUILD:=$TOP/build}"
 PASST="$BUILD/passt"
+# The module ABI of the header: golden files write it @ABI@
+ABI="$(sed -n 's/^#define PASST_ABI_MAJOR\t\([0-9]*\).*/\1/p' \
+	"$TOP/include/passt/module.h").$(sed -n \
+	's/^#define PASST_ABI_MINOR\t\([0-9]*\).*/\1/p' \
+	"$TOP/include/passt/module.h")"
 T=$(mktemp -d /tmp/passt-test.XXXXXX)
 chmod 755 "$T"
 PIDS=""

@@ -21,7 +21,7 @@ for golden in "$CONF"/*.json "$CONF"/json/*.json; do
 		rc=$?
 	expect_eq "$conf: exit status" "$rc" 0
 	[ ! -s "$T/err" ] || fail "$conf: wrote to stderr: $(cat "$T/err")"
-	sed -i "s|$BUILD|@BUILD@|g; s|$TOP|@TOP@|g" "$T/out"
+	sed -i "s|$BUILD|@BUILD@|g; s|$TOP|@TOP@|g; s|module ABI $ABI:|module ABI @ABI@:|; s|\"abi\": \"$ABI\"|\"abi\": \"@ABI@\"|" "$T/out"
 	diff -u "$golden" "$T/out" || fail "$conf: JSON output differs"
 
 	# The same settings as the text output, read by a JSON parser
