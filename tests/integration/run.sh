@@ -24,7 +24,10 @@ for t in $tests; do
 	# A test timed on a shared machine may lose a race under load: one
 	# more run, named in the summary, so a real failure still fails
 	if [ $rc != 0 ] && [ $rc != 77 ]; then
-		first=$(echo "$out" | tail -20)
+		# Why it failed first (a daemon log may follow it), then how
+		# the output ended
+		first=$(echo "$out" | grep -m 3 '^FAIL'; echo "  ..."
+			echo "$out" | tail -12)
 		out=$(bash "./$t" 2>&1)
 		rc2=$?
 		if [ $rc2 = 0 ]; then
