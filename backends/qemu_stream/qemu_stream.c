@@ -472,6 +472,17 @@ fail:
 }
 
 /**
+ * qemu_stream_dropped() - Count frames dropped for want of room
+ * @s:		Backend state
+ * @k:		How many
+ */
+static void qemu_stream_dropped(struct qemu_stream *s, size_t k)
+{
+	s->tx_dropped += k;	/* for the line once the buffer drains */
+	s->drops += k;		/* for SIGUSR1, since start */
+}
+
+/**
  * qemu_stream_window() - Tell the core how much more we can take
  * @m:		This module
  *
@@ -879,8 +890,7 @@ static size_t qemu_stream_queue_rest(struct passt_mod *m,
 	}
 
 	taken = qemu_stream_queue(s, iov, n, s->txidx[k / 2] + 1);
-	s->tx_dropped += n - taken;
-	s->drops += n - taken;
+	qemu_stream_dropped(s, n - taken);
 
 	if (s->core->fd_mod(m, s->fd, EPOLLIN | EPOLLOUT,
 			    QEMU_STREAM_FD_CLIENT, s->gen))
@@ -915,9 +925,7 @@ static int qemu_stream_send(struct passt_mod *m, const struct iovec *iov,
 	/* Behind bytes already waiting: keep the order, wait for EPOLLOUT */
 	if (s->wlen) {
 		taken = qemu_stream_queue(s, iov, n, 0);
-		s->tx_dropped += n - taken;
-		s->drops += n - taken;
-	s->drops += n - taken;
+		qemu_stream_dropped(s, n - taken);
 		s->tx_frames += taken;
 		qemu_stream_window(m);
 		return (int)taken;

@@ -1144,6 +1144,18 @@ static void test_send_partial(void)
 	rc = passt_module.send(mod, big_iov + taken, 300 - taken);
 	CU_ASSERT_EQUAL(rc, 0);
 
+	/* Each frame not taken counts once for SIGUSR1, in both calls */
+	{
+		struct passt_stat st[PASST_STATS_MAX];
+		size_t j, k = passt_module.stats(mod, st, PASST_STATS_MAX);
+		uint64_t drops = UINT64_MAX;
+
+		for (j = 0; j < k; j++)
+			if (!strcmp(st[j].name, "drop_no_room"))
+				drops = st[j].value;
+		CU_ASSERT_EQUAL(drops, 2 * (300 - taken));
+	}
+
 	CU_ASSERT_EQUAL(read_frames(&c, 0, big_lens, taken, true), taken);
 	i = last_fd_call(FAKE_FD_MOD, c.sfd);
 	CU_ASSERT_EQUAL(fake_core.fd_calls[i].events, EPOLLIN);
