@@ -64,7 +64,7 @@ const char *const conf_keys_unchecked[] = { NULL };
 static const char *const conf_top_keys[] = {
 	"backend", "modules", "module_dir", "mtu", "log", "pidfile",
 	"sandbox", "pcap", "ipv4", "ipv6", "forward", "max_flows", "search",
-	NULL
+	"busy_poll_us", NULL
 };
 
 /**
@@ -808,6 +808,9 @@ static int conf_file(struct conf *c, struct conf_ip_set *set4,
 		} else if (!strcmp(k, "max_flows")) {
 			if (!(rc = conf_int(s, 1, FLOW_MAX_LIMIT, &v)))
 				c->max_flows = (unsigned int)v;
+		} else if (!strcmp(k, "busy_poll_us")) {
+			if (!(rc = conf_int(s, 0, CONF_BUSY_POLL_MAX, &v)))
+				c->busy_poll_us = (unsigned int)v;
 		} else if (!strcmp(k, "pidfile")) {
 			rc = conf_str(s, c->pidfile, sizeof(c->pidfile));
 		} else if (!strcmp(k, "pcap")) {
@@ -975,6 +978,7 @@ static void conf_defaults(struct conf *c)
 	c->log_level = LOG_LVL_INFO;
 	snprintf(c->backend, sizeof(c->backend), "qemu_stream");
 	c->max_flows = FLOW_MAX_DEFAULT;
+	c->busy_poll_us = CONF_BUSY_POLL_DEFAULT;
 	c->sandbox = true;
 	snprintf(c->runas, sizeof(c->runas), "nobody");
 	c->net.size = sizeof(c->net);
@@ -1444,12 +1448,24 @@ static unsigned int conf_diff(const char *path, const config_setting_t *a,
 }
 
 /**
+ * conf_reloadable() - Whether a reload applies a top-level setting itself
+ * @k:		Its name
+ *
+ * Return: true for those reload_apply() takes, or (log) looks into
+ */
+static bool conf_reloadable(const char *k)
+{
+	return !strcmp(k, "forward") || !strcmp(k, "log") ||
+	       !strcmp(k, "busy_poll_us");
+}
+
+/**
  * conf_changes() - Say which changed settings a reload leaves for later
  * @cur:	Running configuration
  * @next:	Configuration from conf_reload()
  *
- * A reload applies the forwarding table and the log level (unless -d or
- * --trace set it); every other setting the file changed, its own or a
+ * A reload applies the forwarding table, busy_poll_us and the log level
+ * (unless -d or --trace set it); every other setting the file changed, its own or a
  * module's, gets one warning line saying it is ignored until a restart.
  *
  * Return: number of settings reported
@@ -1467,15 +1483,14 @@ unsigned int conf_changes(const struct conf *cur, const struct conf *next)
 		const config_setting_t *a = config_setting_get_elem(ra, i);
 		const char *k = config_setting_name(a);
 
-		if (strcmp(k, "forward") && strcmp(k, "log"))
+		if (!conf_reloadable(k))
 			n += conf_diff(k, a, config_setting_get_member(rb, k));
 	}
 	for (i = 0; i < config_setting_length(rb); i++) {
 		const config_setting_t *b = config_setting_get_elem(rb, i);
 		const char *k = config_setting_name(b);
 
-		if (strcmp(k, "forward") && strcmp(k, "log") &&
-		    !config_setting_get_member(ra, k))
+		if (!conf_reloadable(k) && !config_setting_get_member(ra, k))
 			n += conf_diff(k, NULL, b);
 	}
 
@@ -1675,6 +1690,7 @@ int conf_print(const struct conf *c)
 	printf(" ];\n");
 	printf("mtu = %u;\n", n->mtu);
 	printf("max_flows = %u;\n", c->max_flows);
+	printf("busy_poll_us = %u;\n", c->busy_poll_us);
 	printf("log = { level = \"%s\"; file = \"%s\"; };\n",
 	       log_level_name(c->log_level), c->log_file);
 	printf("pidfile = \"%s\";\n", c->pidfile);
@@ -1938,6 +1954,7 @@ int conf_print_json(const struct conf *c)
 	printf("],\n  \"module_dir\": ");
 	json_str(stdout, c->module_dir);
 	printf(",\n  \"mtu\": %u,\n  \"max_flows\": %u", n->mtu, c->max_flows);
+	printf(",\n  \"busy_poll_us\": %u", c->busy_poll_us);
 	printf(",\n  \"log\": { \"level\": \"%s\", \"file\": ",
 	       log_level_name(c->log_level));
 	json_str(stdout, c->log_file);

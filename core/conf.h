@@ -20,6 +20,8 @@
 #define CONF_MTU_MIN		68	/* RFC 791: every IPv4 host takes it */
 #define CONF_MTU_MAX		65520	/* 64 KiB less room for L2 headers */
 #define CONF_MTU_DEFAULT	65520
+#define CONF_BUSY_POLL_MAX	1000	/* us: past that, sleeping is cheaper */
+#define CONF_BUSY_POLL_DEFAULT	32
 
 /* Where a network setting came from, for --check-config */
 enum conf_src {
@@ -47,6 +49,7 @@ enum conf_src {
  * @modules_set:	'modules' was given (else: every one found)
  * @module_dir:		Module directory from the file, or empty: search
  * @max_flows:		Capacity of the flow table
+ * @busy_poll_us:	Longest time to poll for events before sleeping
  * @sandbox:		Sandbox enabled
  * @runas:		User to run as, empty: "nobody" if root
  * @pcap:		Capture file, empty for none
@@ -76,6 +79,7 @@ struct conf {
 	bool modules_set;
 	char module_dir[PATH_MAX];
 	unsigned int max_flows;
+	unsigned int busy_poll_us;
 	bool sandbox;
 	char runas[64];
 	char pcap[PATH_MAX];

@@ -8,9 +8,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
+#include <sys/epoll.h>
 
 #define LOOP_FD_MAX		((1U << 24) - 1)
 #define LOOP_DATA_MAX		((1U << 24) - 1)
+#define LOOP_POLL_MIN_NS	4000	/* first polling window */
+#define LOOP_EVENTS		128	/* taken from epoll at once */
 
 /**
  * union loop_ref - The epoll_data of every watched fd
@@ -48,6 +51,9 @@ void loop_timers_dirty(void);
 void loop_defer_request(void);
 const struct timespec *loop_now(void);
 void loop_quit(int status);
+void loop_busy_poll(unsigned int us);
+int64_t loop_poll_adapt(int64_t cur, int64_t max, int64_t waited);
+int loop_wait(struct epoll_event *ev, int timeout);
 int loop_run(void);
 
 #endif /* LOOP_H */

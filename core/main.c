@@ -218,6 +218,7 @@ int main(int argc, char **argv)
 	frame_txq_set_waker(ops_tx_wake);
 	if ((rc = loop_init()))
 		die("event loop: %s", strerror(-rc));
+	loop_busy_poll(conf.busy_poll_us);
 	if (*conf.pcap) {
 		if ((rc = pcap_open(conf.pcap)))
 			die("%s: cannot open capture file: %s", conf.pcap,

@@ -10,7 +10,7 @@
  *
  * SIGHUP re-reads the configuration file and applies what can change while
  * flows run: the forwarding table (new listening sockets opened, those of
- * removed rules closed) and the log level. Everything else (backend,
+ * removed rules closed), busy_poll_us and the log level. Everything else (backend,
  * modules, sandbox, addresses, module groups...) was used to open what the
  * sandbox now keeps us from opening again: a setting of those that the
  * file changed gets one warning line, "ignored until restart".
@@ -554,6 +554,11 @@ int reload_apply(const char *text, char *errbuf, size_t errlen)
 	if (!conf.log_cli && next.log_level != log_get_level()) {
 		log_set_level(next.log_level);
 		info("reload: log level %s", log_level_name(next.log_level));
+	}
+	if (next.busy_poll_us != conf.busy_poll_us) {
+		conf.busy_poll_us = next.busy_poll_us;
+		loop_busy_poll(conf.busy_poll_us);
+		info("reload: busy_poll_us %u", conf.busy_poll_us);
 	}
 	if (d.n_removed || d.n_added) {
 		char buf[128];

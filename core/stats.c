@@ -52,6 +52,8 @@ static const char *const stats_core_names[] = {
 	[STATS_DROP_UNHANDLED]	= "drop_unhandled",
 	[STATS_RELOADS]		= "reloads",
 	[STATS_RELOAD_ERRORS]	= "reload_errors",
+	[STATS_POLL_HITS]	= "busy_poll_hits",
+	[STATS_POLL_MISSES]	= "busy_poll_misses",
 };
 static_assert(ARRAY_SIZE(stats_core_names) == STATS_CORE_NUM,
 	      "a name for every core counter");

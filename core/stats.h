@@ -16,6 +16,8 @@
  * @STATS_DROP_UNHANDLED: Guest frames malformed or claimed by no module
  * @STATS_RELOADS:	Reloads applied
  * @STATS_RELOAD_ERRORS: Reloads refused (the running settings stayed)
+ * @STATS_POLL_HITS:	Waits that found an event while polling
+ * @STATS_POLL_MISSES:	Waits that polled for nothing, then slept
  * @STATS_CORE_NUM:	Number of counters
  */
 enum stats_core_counter {
@@ -23,6 +25,8 @@ enum stats_core_counter {
 	STATS_DROP_UNHANDLED,
 	STATS_RELOADS,
 	STATS_RELOAD_ERRORS,
+	STATS_POLL_HITS,
+	STATS_POLL_MISSES,
 	STATS_CORE_NUM,
 };
 

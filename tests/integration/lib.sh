@@ -83,6 +83,21 @@ oot_build() {
 		-fvisibility=hidden -shared -I "$2" -o "$1" "$3"
 }
 
+# stats_report() - SIGUSR1 to a daemon, then wait for its N-th report
+# $1: PID, $2: its log, $3: the module whose line comes last, $4: which
+stats_report() {
+	kill -USR1 "$1"
+	wait_for 50 sh -c "test \"\$(grep -c 'stats: $3: ' '$2')\" -ge $4" ||
+		fail "no report $4: $(tail -3 "$2")"
+}
+
+# stats_get() - A counter of a module (or core) in the N-th report of a log
+# $1: log, $2: module, $3: counter, $4: which report
+stats_get() {
+	grep "stats: $2: " "$1" | sed -n "$4p" | tr ' ' '\n' |
+		sed -n "s/^$3=//p"
+}
+
 # wait_for() - Wait up to $1 tenths of a second for a command to succeed
 wait_for() {
 	local n=$1

@@ -31,16 +31,13 @@ sum=$(python3 "$XFER" sum "$T/blob")
 # report() - SIGUSR1, then wait for the N-th qemu_stream line
 # $1: which report this is
 report() {
-	kill -USR1 "$QT_PID"
-	wait_for 50 sh -c "test \"\$(grep -c 'stats: qemu_stream: ' \
-		'$T/log')\" -ge $1" || fail "no report $1: $(tail -3 "$T/log")"
+	stats_report "$QT_PID" "$T/log" qemu_stream "$1"
 }
 
 # stat() - A counter of a module in the N-th report
 # $1: module, $2: counter, $3: which report
 stat() {
-	grep "stats: $1: " "$T/log" | sed -n "$3p" | tr ' ' '\n' |
-		sed -n "s/^$2=//p"
+	stats_get "$T/log" "$@"
 }
 
 # A receive window larger than what the daemon's socket to QEMU and its

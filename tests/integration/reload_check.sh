@@ -40,6 +40,7 @@ def setting(name):
 assert setting('backend') == '"%s"' % d['backend'], 'backend'
 assert setting('mtu') == str(d['mtu']), 'mtu'
 assert setting('max_flows') == str(d['max_flows']), 'max_flows'
+assert setting('busy_poll_us') == str(d['busy_poll_us']), 'busy_poll_us'
 rules = re.findall(r'^# forward rule (\d+): (\w+) (\w+) ', text, re.M)
 assert len(rules) == len(d['forward']), 'number of rules'
 pif = {'host': 'host', 'guest': 'splice'}

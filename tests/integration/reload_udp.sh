@@ -83,6 +83,6 @@ want=' frames_from_guest=10 .* flows=1 flows_out=0 flows_out_group=0'
 want="$want flows_in=1 datagrams_to_host=10 bytes_to_host=[0-9]+"
 expect_match "udp counters" "$line" "$want datagrams_from_host=10 "
 expect_match "core counters" "$(grep 'stats: core: ' "$T/passt.log")" \
-	' reloads=1 reload_errors=0$'
+	' reloads=1 reload_errors=0 busy_poll_hits=[0-9]+ busy_poll_misses=[0-9]+$'
 kill -0 "$LAB_PASST_PID" || fail "daemon died: $(tail -5 "$T/passt.log")"
 echo "udp across a reload: rule A's flow ended, its port refused, rule B echoes"

@@ -25,25 +25,16 @@ PINGS=5
 DGRAMS=7
 PLEN=100
 
-# reported() - Whether N reports are in the log (udp's line is the last)
-# $1: how many
-reported() {
-	test "$(grep -c 'stats: udp: ' "$T/passt.log")" -ge "$1"
-}
-
-# report() - SIGUSR1, then wait for the N-th set of lines
+# report() - SIGUSR1, then wait for the N-th set of lines (udp's is last)
 # $1: which report this is
 report() {
-	kill -USR1 "$LAB_PASST_PID"
-	wait_for 50 reported "$1" ||
-		fail "no report $1: $(tail -5 "$T/passt.log")"
+	stats_report "$LAB_PASST_PID" "$T/passt.log" udp "$1"
 }
 
 # stat() - A counter of a module in a report
 # $1: module (or core), $2: counter, $3: which report
 stat() {
-	grep "stats: $1: " "$T/passt.log" | sed -n "$3p" | tr ' ' '\n' |
-		sed -n "s/^$2=//p"
+	stats_get "$T/passt.log" "$@"
 }
 
 # delta() - How much a counter grew from report 1 to report 2

@@ -116,6 +116,10 @@ static const struct {
 	  "modules[1]: 'tcp' is listed twice" },
 	{ "max_flows = 0;",
 	  "max_flows: 0 is out of range; expected 1 to 4194304" },
+	{ "busy_poll_us = 1001;",
+	  "busy_poll_us: 1001 is out of range; expected 0 to 1000" },
+	{ "busy_poll_us = -1;",
+	  "busy_poll_us: -1 is out of range; expected 0 to 1000" },
 	{ "mtu = ;", "syntax error" },
 	{ "ipv4 = { address = \"10.1.2.3\"; gateway = \"10.1.2.1\"; "
 	  "prefix_len = 24; enable = 1; };",
@@ -401,11 +405,14 @@ static void test_reload(void)
 		"ipv6 = { enable = false; };\n"
 		"forward = ( { proto = \"tcp\"; ports = \"8081:81\"; } );\n"
 		"tcp = { keepalive_interval = 61; inactivity_timeout = 5; };\n"
-		"pcap = \"/tmp/x.pcap\";\n", reload_keys, &rnext, err,
+		"pcap = \"/tmp/x.pcap\";\n"
+		"busy_poll_us = 0;\n", reload_keys, &rnext, err,
 		sizeof(err)), 0);
 	CU_ASSERT_EQUAL(rnext.fwd.n, 1);
 	CU_ASSERT_EQUAL(rnext.fwd.rules[0].first, 8081);
 	CU_ASSERT_EQUAL(rnext.log_level, LOG_LVL_DEBUG);
+	CU_ASSERT_EQUAL(rnext.busy_poll_us, 0);		/* applied: no line */
+	CU_ASSERT_EQUAL(rcur.busy_poll_us, CONF_BUSY_POLL_DEFAULT);
 	CU_ASSERT_EQUAL(changes_logged(out, sizeof(out)), 6);
 	CU_ASSERT_STRING_EQUAL(out,
 		"warning: reload: /etc/passt/test.conf:4: ipv4.address: "

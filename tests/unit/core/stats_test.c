@@ -117,11 +117,13 @@ static void test_counts(void)
 	CU_ASSERT_EQUAL(stats_core_get(STATS_CORE_NUM), 0);
 	stats_fmt_core(5, 64, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "flows=5 flow_max=64 arp_answered=2 "
-			       "drop_unhandled=0 reloads=1 reload_errors=0");
+			       "drop_unhandled=0 reloads=1 reload_errors=0 "
+			       "busy_poll_hits=0 busy_poll_misses=0");
 	stats_reset();
 	stats_fmt_core(0, 64, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "flows=0 flow_max=64 arp_answered=0 "
-			       "drop_unhandled=0 reloads=0 reload_errors=0");
+			       "drop_unhandled=0 reloads=0 reload_errors=0 "
+			       "busy_poll_hits=0 busy_poll_misses=0");
 }
 
 static void test_log(void)
@@ -160,7 +162,8 @@ static void test_log(void)
 	close(p[0]);
 	CU_ASSERT_STRING_EQUAL(out,
 		"stats: core: flows=3 flow_max=8 arp_answered=0 "
-		"drop_unhandled=0 reloads=0 reload_errors=0\n"
+		"drop_unhandled=0 reloads=0 reload_errors=0 "
+		"busy_poll_hits=0 busy_poll_misses=0\n"
 		"stats: plain: frames_from_guest=0 bytes_from_guest=0 "
 		"frames_to_guest=0 bytes_to_guest=0 flows=1\n"
 		"stats: hooked: frames_from_guest=0 bytes_from_guest=0 "
