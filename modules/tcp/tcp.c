@@ -524,7 +524,7 @@ static void tcp_on_fd(struct passt_mod *m, uint8_t type, int fd,
 	c->flags |= TCP_F_ACTIVE;
 	if (c->state == TCP_S_CONNECTING) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
-			tcp_conn_connected(m, c);
+			tcp_conn_connected(m, c, events);
 		return;
 	}
 	tcp_data_sock_event(m, c, events);

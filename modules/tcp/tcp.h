@@ -437,7 +437,8 @@ void tcp_conn_from_guest(struct passt_mod *m, const struct tcp_seg *seg,
 			 const struct timespec *now);
 void tcp_conn_from_host(struct passt_mod *m, int fd, uint32_t ref,
 			const struct timespec *now);
-void tcp_conn_connected(struct passt_mod *m, struct tcp_conn *c);
+void tcp_conn_connected(struct passt_mod *m, struct tcp_conn *c,
+			uint32_t events);
 void tcp_conn_handshake(struct passt_mod *m, struct tcp_conn *c,
 			const struct tcp_seg *seg, const struct timespec *now);
 void tcp_conn_rst(struct passt_mod *m, struct tcp_conn *c, bool guest,

@@ -481,16 +481,22 @@ refuse:
  * tcp_conn_connected() - The host connect() finished: SYN-ACK or RST
  * @m:		This module
  * @c:		Connection in TCP_S_CONNECTING
+ * @events:	EPOLL* events that said so
+ *
+ * Writable with no error or hang-up is a connection (connect(2)): only
+ * those ask the socket what went wrong.
  *
  * #syscalls getsockopt
  */
-void tcp_conn_connected(struct passt_mod *m, struct tcp_conn *c)
+void tcp_conn_connected(struct passt_mod *m, struct tcp_conn *c,
+			uint32_t events)
 {
 	struct tcp_state *s = passt_priv(m);
 	socklen_t sl = sizeof(int);
 	int err = 0;
 
-	if (getsockopt(c->sock, SOL_SOCKET, SO_ERROR, &err, &sl))
+	if ((events & (EPOLLERR | EPOLLHUP)) &&
+	    getsockopt(c->sock, SOL_SOCKET, SO_ERROR, &err, &sl))
 		err = errno;
 	if (err) {
 		s->core->log(m, PASST_LOG_DEBUG, "flow %u: connect: %s",
