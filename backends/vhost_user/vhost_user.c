@@ -89,9 +89,13 @@
  *
  * Data path
  * ---------
- * See vu_net.c. The transmit queue's kick fd is watched; the receive
- * queue's isn't: we never wait for receive buffers (frames that find none
- * are dropped), so the guest is asked not to notify that queue at all.
+ * See vu_net.c. Both kick fds are watched. The transmit queue's brings
+ * frames. The receive queue's says the guest posted buffers: the guest is
+ * asked for those kicks only while the queue is short of them, and each
+ * opens the window the core gets (tx_window()) again, so that TCP data
+ * held back for want of buffers goes on. If the guest posts none and
+ * kicks nothing while data waits, the window is looked at again every
+ * VU_RX_RECHECK_MS anyway.
  *
  * Configuration
  * -------------
@@ -126,6 +130,7 @@
 #define VU_MSG_FDS_MAX		8
 #define VU_MSG_BUDGET		64	/* messages per wake-up, at most */
 #define VU_TX_BUDGET		1024	/* transmit chains per kick/defer */
+#define VU_RX_RECHECK_MS	100	/* short of buffers: look again */
 
 #define VU_VERSION		1
 #define VU_FLAG_VERSION_MASK	0x3
@@ -280,6 +285,12 @@ struct vhost_user {
 	unsigned int msg_nfds;
 	uint8_t *bounce;
 	struct vu_net net;
+	size_t rx_room;
+	bool recheck;
+	unsigned long long rx_kicks;
+	unsigned long long old_dropped;
+	unsigned long long old_bad;
+	unsigned long long old_gathered;
 };
 
 /**
@@ -455,6 +466,9 @@ static void vhost_user_device_reset(struct passt_mod *m, struct vhost_user *s)
 		  "guest (%llu dropped), %llu from it (%llu bad, %llu "
 		  "gathered)", n->rx_frames, n->rx_dropped, n->tx_frames,
 		  n->tx_bad, n->tx_bounced);
+	s->old_dropped += n->rx_dropped;
+	s->old_bad += n->tx_bad;
+	s->old_gathered += n->tx_bounced;
 
 	for (q = 0; q < VU_QUEUES; q++) {
 		struct vu_ring *r = &n->ring[q];
@@ -1051,7 +1065,7 @@ static int vhost_user_set_vring_kick(struct passt_mod *m, struct vhost_user *s,
 	 */
 	vhost_user_nonblock(fd);
 	r->kick_fd = fd;
-	if (q == VU_TX_Q) {
+	{
 		uint32_t data = ((s->gen & VU_GEN_MASK) << 1) | q;
 		int rc;
 
@@ -1488,18 +1502,66 @@ static void vhost_user_accept(struct passt_mod *m, struct vhost_user *s)
 }
 
 /**
- * vhost_user_kick() - The guest has frames for us
+ * vhost_user_window() - Tell the core what the receive queue can take now
+ * @m:		This module
+ * @s:		State
+ *
+ * Nothing without a running receive queue: TCP keeps its data until the
+ * guest has buffers. No limit if we can't hear of new buffers (its kick
+ * descriptor hung up): frames that find none are dropped then, rather than
+ * held for ever. Short of room, a one-shot timer makes sure we look again
+ * even if the guest never kicks.
+ */
+static void vhost_user_window(struct passt_mod *m, struct vhost_user *s)
+{
+	const struct vu_ring *r = &s->net.ring[VU_RX_Q];
+	size_t room;
+
+	if (s->fd < 0 || !vu_ring_ready(r))
+		room = 0;
+	else if (!r->watched)
+		room = SIZE_MAX;
+	else
+		room = vu_net_rx_window(&s->net);
+
+	s->rx_room = room;
+	passt_core(m)->tx_window(m, room);
+	if (room < VU_RX_LOW && vu_ring_ready(r) && r->watched &&
+	    !s->recheck) {
+		s->recheck = true;
+		passt_core(m)->timer_arm(m, VU_RX_RECHECK_MS);
+	}
+}
+
+/**
+ * vhost_user_on_timer() - Look at the receive queue again
+ * @m:		This module
+ * @now:	Current time (unused)
+ */
+static void vhost_user_on_timer(struct passt_mod *m,
+				const struct timespec *now)
+{
+	struct vhost_user *s = passt_priv(m);
+
+	(void)now;
+	s->recheck = false;
+	vhost_user_window(m, s);
+}
+
+/**
+ * vhost_user_kick() - The guest has frames for us, or buffers
  * @m:		This module
  * @s:		State
  * @fd:		Kick descriptor
  * @events:	epoll events
+ * @q:		Its queue
  *
  * #syscalls read
  */
 static void vhost_user_kick(struct passt_mod *m, struct vhost_user *s, int fd,
-			    uint32_t events)
+			    uint32_t events, unsigned int q)
 {
-	struct vu_ring *r = &s->net.ring[VU_TX_Q];
+	struct vu_ring *r = &s->net.ring[q];
 	uint64_t v;
 	bool more;
 
@@ -1513,11 +1575,16 @@ static void vhost_user_kick(struct passt_mod *m, struct vhost_user *s, int fd,
 	if (events & (EPOLLHUP | EPOLLERR)) {
 		passt_core(m)->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
 				   "queue %u: kick descriptor hung up: no "
-				   "longer watched", VU_TX_Q);
+				   "longer watched", q);
 		passt_core(m)->fd_del(m, fd);
 		r->watched = false;
 	}
 
+	if (q == VU_RX_Q) {
+		s->rx_kicks++;
+		vhost_user_window(m, s);
+		return;
+	}
 	vu_net_tx(m, &s->net, VU_TX_BUDGET, &more);
 	if (more)
 		passt_core(m)->defer(m);
@@ -1544,6 +1611,7 @@ static void vhost_user_on_fd(struct passt_mod *m, uint8_t type, int fd,
 	switch (type) {
 	case VU_FD_LISTEN:
 		vhost_user_accept(m, s);
+		vhost_user_window(m, s);
 		break;
 	case VU_FD_CONN:
 		if (fd != s->fd || data != gen)
@@ -1564,14 +1632,18 @@ static void vhost_user_on_fd(struct passt_mod *m, uint8_t type, int fd,
 			vhost_user_disconnect(m, s, "hang-up");
 		break;
 	case VU_FD_KICK:
-		if (s->fd < 0 || (data & 1) != VU_TX_Q || data >> 1 != gen ||
-		    fd != s->net.ring[VU_TX_Q].kick_fd)
+		if (s->fd < 0 || data >> 1 != gen ||
+		    fd != s->net.ring[data & 1].kick_fd)
 			break;
-		vhost_user_kick(m, s, fd, events);
+		vhost_user_kick(m, s, fd, events, data & 1);
 		break;
 	default:
 		break;
 	}
+
+	/* Messages may have started or stopped queues, or the frontend gone */
+	if (type == VU_FD_CONN)
+		vhost_user_window(m, s);
 }
 
 /**
@@ -1605,10 +1677,13 @@ static int vhost_user_send(struct passt_mod *m, const struct iovec *iov,
 			   size_t n)
 {
 	struct vhost_user *s = passt_priv(m);
+	int rc;
 
 	if (s->fd < 0)
 		return 0;
-	return vu_net_rx(m, &s->net, iov, n);
+	rc = vu_net_rx(m, &s->net, iov, n);
+	vhost_user_window(m, s);
+	return rc;
 }
 
 /**
@@ -1761,6 +1836,35 @@ static void vhost_user_fini(struct passt_mod *m)
 	s->bounce = NULL;
 }
 
+/**
+ * vhost_user_stats() - Counters for SIGUSR1
+ * @m:		This module
+ * @st:		Counters to fill
+ * @n:		Room in @st
+ *
+ * Return: counters filled
+ */
+static size_t vhost_user_stats(struct passt_mod *m, struct passt_stat *st,
+			       size_t n)
+{
+	const struct vhost_user *s = passt_priv(m);
+	const struct vu_net *net = &s->net;
+	const struct passt_stat all[] = {
+		{ "connected", s->fd >= 0 },
+		{ "rx_room", s->rx_room == SIZE_MAX ? 0 : s->rx_room },
+		{ "rx_kicks", s->rx_kicks },
+		{ "frames_gathered", s->old_gathered + net->tx_bounced },
+		{ "drop_to_guest", s->old_dropped + net->rx_dropped },
+		{ "drop_bad_chain", s->old_bad + net->tx_bad },
+	};
+	size_t k = sizeof(all) / sizeof(all[0]);
+
+	if (k > n)
+		k = n;
+	memcpy(st, all, k * sizeof(*st));
+	return k;
+}
+
 PASST_MODULE(
 	.name		= "vhost_user",
 	.kind		= PASST_MOD_BACKEND,
@@ -1772,6 +1876,8 @@ PASST_MODULE(
 	.init		= vhost_user_init,
 	.fini		= vhost_user_fini,
 	.on_fd		= vhost_user_on_fd,
+	.on_timer	= vhost_user_on_timer,
 	.on_defer	= vhost_user_on_defer,
 	.send		= vhost_user_send,
+	.stats		= vhost_user_stats,
 );

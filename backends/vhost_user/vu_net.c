@@ -11,17 +11,24 @@
  * To the guest (vu_net_rx())
  * --------------------------
  * The core hands over its batch once per loop turn. Each frame is copied
- * straight into guest buffers, behind a header that offers nothing: no
- * checksum offload, no segmentation (none was negotiated), and no
- * VIRTIO_NET_HDR_F_DATA_VALID either, so the guest checks every checksum
- * the protocol modules computed, and a wrong one shows up as a drop, not
- * as corrupted data. With merged receive buffers a frame takes as many
- * chains as it needs and num_buffers says how many; without them it must
- * fit in one chain, and a frame too big for it is dropped (the guest set
- * up buffers for a smaller MTU than it uses). When the guest runs out of
- * buffers the rest of the batch is dropped, as a NIC would: the protocols
- * above recover, and queueing here would only add latency. The whole batch
- * becomes visible with one used-index update and at most one call.
+ * straight into guest buffers, behind a header that offers no
+ * segmentation (none was negotiated) and, if the guest took
+ * VIRTIO_NET_F_GUEST_CSUM, says VIRTIO_NET_HDR_F_DATA_VALID: the modules
+ * computed every checksum, so the guest needn't check them again. With
+ * merged receive buffers a frame takes as many chains as it needs and
+ * num_buffers says how many; without them it must fit in one chain, and a
+ * frame too big for it is dropped (the guest set up buffers for a smaller
+ * MTU than it uses). The whole batch becomes visible with one used-index
+ * update and at most one call.
+ *
+ * The guest may post buffers more slowly than frames come: a guest whose
+ * vCPU is busy, or descheduled. So the core is told how much the queue can
+ * take (vu_net_rx_window(), reported as the backend's window): TCP builds
+ * no more than that and leaves the rest in its sockets, and while the
+ * room is short the guest is asked to kick the receive queue when it adds
+ * buffers, which opens the window again. What comes without asking (ACKs,
+ * datagrams) and finds no buffers is dropped, as a NIC would: a reserve of
+ * chains is kept out of the window for it.
  *
  * From the guest (vu_net_tx())
  * ----------------------------
@@ -177,6 +184,9 @@ static int vu_net_rx_one(struct passt_mod *m, struct vu_net *n,
 			vu_net_broken(m, r, VU_RX_Q);
 			return -EBADMSG;
 		}
+		if (cap < UINT32_MAX &&
+		    (!n->rx_batch_cap || cap < n->rx_batch_cap))
+			n->rx_batch_cap = (uint32_t)cap;
 
 		if (!nbuf) {
 			/* virtio 1.x, 5.1.6.3.1: every buffer holds a header */
@@ -241,9 +251,14 @@ int vu_net_rx(struct passt_mod *m, struct vu_net *n, const struct iovec *iov,
 		return 0;
 	}
 
+	n->rx_batch_cap = 0;
+	n->rx_batch_flen = 0;
 	for (i = 0; i < count; i++) {
 		int rc = vu_net_rx_one(m, n, iov[i].iov_base, iov[i].iov_len,
 				       filled);
+
+		if (iov[i].iov_len > n->rx_batch_flen)
+			n->rx_batch_flen = iov[i].iov_len;
 
 		if (rc < 0)
 			break;
@@ -259,6 +274,10 @@ int vu_net_rx(struct passt_mod *m, struct vu_net *n, const struct iovec *iov,
 		taken++;
 	}
 
+	if (n->rx_batch_cap)
+		n->rx_cap = n->rx_batch_cap;
+	if (n->rx_batch_flen >= VU_RX_FLEN_MIN)
+		n->rx_flen = n->rx_batch_flen;
 	if (filled) {
 		vu_ring_flush(r, filled);
 		vu_ring_notify(r);
@@ -272,6 +291,91 @@ int vu_net_rx(struct passt_mod *m, struct vu_net *n, const struct iovec *iov,
 				   count - taken, count, n->rx_dropped);
 	}
 	return (int)taken;
+}
+
+/**
+ * vu_net_rx_room() - Bytes of frames the receive queue can take now
+ * @n:		Device
+ *
+ * An estimate, as the guest sizes its buffers itself: the chains made
+ * available and not taken, less a reserve for frames that are sent without
+ * asking (ACKs, datagrams, replies of the core), times the bytes of data
+ * frames one chain takes. A chain holds the smaller of the last batch's
+ * smallest chain and the next chain's first buffer (the guest may shrink
+ * them); a frame starts a chain of its own, header included, and takes as
+ * many as it needs (with merged buffers; without, it must fit in one), so
+ * a chain carries a data frame's length divided by that: the longest
+ * frame of the last batch with data stands for the frames to come. Once
+ * every chain of the ring is there, at least two of the longest frames
+ * fit, whatever the estimate: waiting would never open it further.
+ *
+ * Return: bytes, 0 if the queue is not ready or (nearly) empty
+ */
+size_t vu_net_rx_room(const struct vu_net *n)
+{
+	const struct vu_ring *r = &n->ring[VU_RX_Q];
+	unsigned int chains, reserve;
+	uint32_t cap, peek;
+	size_t per, f, room;
+
+	if (!vu_ring_ready(r))
+		return 0;
+	chains = vu_ring_avail(r);
+	reserve = r->num / VU_RX_RESERVE_DIV;
+	if (reserve < VU_RX_RESERVE_MIN)
+		reserve = VU_RX_RESERVE_MIN;
+	if (chains <= reserve)
+		return 0;
+
+	cap = n->rx_cap;
+	peek = vu_ring_peek_len(r);
+	if (!cap || (peek && peek < cap))
+		cap = peek;
+	if (cap <= n->hdr_len)
+		return 0;
+	if (cap > VU_FRAME_MAX + n->hdr_len)
+		cap = (uint32_t)(VU_FRAME_MAX + n->hdr_len);	/* one frame */
+
+	f = n->rx_flen ? n->rx_flen : cap - n->hdr_len;
+	if (!n->mrg) {
+		per = f < cap - n->hdr_len ? f : cap - n->hdr_len;
+	} else {
+		size_t c = (f + n->hdr_len + cap - 1) / cap;
+
+		per = f / c;
+	}
+	room = (size_t)(chains - reserve) * per;
+	if (chains >= r->num && room < 2 * VU_FRAME_MAX)
+		room = 2 * VU_FRAME_MAX;
+	return room;
+}
+
+/**
+ * vu_net_rx_window() - The receive queue's room, asking for kicks if short
+ * @n:		Device
+ *
+ * While the room is short (under VU_RX_LOW, or half the ring taken) the
+ * guest is asked to notify the receive queue, so that we hear when it
+ * posts buffers and held data can go; otherwise it is asked not to, as a
+ * kick costs it an exit. Chains posted while the flag changes are seen:
+ * the room is read after it.
+ *
+ * Return: bytes, as vu_net_rx_room()
+ */
+size_t vu_net_rx_window(struct vu_net *n)
+{
+	struct vu_ring *r = &n->ring[VU_RX_Q];
+	size_t room = vu_net_rx_room(n);
+	bool low;
+
+	if (!vu_ring_ready(r))
+		return room;
+	low = room < VU_RX_LOW || vu_ring_avail(r) < r->num / 2;
+	if (low != r->kicks) {
+		(void)vu_ring_want_kicks(r, low);
+		room = vu_net_rx_room(n);
+	}
+	return room;
 }
 
 /**

@@ -24,6 +24,12 @@
 #define VU_TX_BATCH		256	/* frames per from_guest() call */
 #define VU_FRAME_MAX		(PASST_ETH_HLEN + 65535 + 4)
 #define VU_BOUNCE_SIZE		(1UL << 20)	/* chained frames, per batch */
+#define VU_RX_RESERVE_DIV	16	/* receive chains kept for frames */
+#define VU_RX_RESERVE_MIN	2	/* that don't ask for room first */
+#define VU_RX_LOW		(256UL << 10)	/* room under which we want
+						 * to hear of new buffers */
+#define VU_RX_FLEN_MIN		512	/* batches of shorter frames (ACKs)
+					 * say nothing of data frames */
 
 /**
  * struct vu_net - A virtio-net device: memory, queues and scratch space
@@ -46,6 +52,11 @@
  * @tx_frames:	Frames handed to the core
  * @tx_bad:	Transmit chains dropped: shorter than a header, too long
  * @tx_bounced:	Frames that had to be gathered into @bounce
+ * @rx_cap:	Smallest receive chain (bytes) of the last batch, 0: none yet
+ * @rx_batch_cap: The same, for the batch being written
+ * @rx_flen:	Longest frame of the last batch that had a data frame
+ *		(VU_RX_FLEN_MIN or longer), 0: none yet
+ * @rx_batch_flen: Longest frame of the batch being written
  */
 struct vu_net {
 	struct vu_mem mem;
@@ -64,6 +75,10 @@ struct vu_net {
 	unsigned long long tx_frames;
 	unsigned long long tx_bad;
 	unsigned long long tx_bounced;
+	uint32_t rx_cap;
+	uint32_t rx_batch_cap;
+	size_t rx_flen;
+	size_t rx_batch_flen;
 };
 
 void vu_net_init(struct vu_net *n, uint8_t *bounce, size_t bounce_size);
@@ -71,6 +86,8 @@ void vu_net_features(struct vu_net *n, bool version_1, bool mrg);
 void vu_net_offloads(struct vu_net *n, bool csum, bool guest_csum);
 int vu_net_rx(struct passt_mod *m, struct vu_net *n, const struct iovec *iov,
 	      size_t count);
+size_t vu_net_rx_room(const struct vu_net *n);
+size_t vu_net_rx_window(struct vu_net *n);
 unsigned int vu_net_tx(struct passt_mod *m, struct vu_net *n,
 		       unsigned int budget, bool *more);
 

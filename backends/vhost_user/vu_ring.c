@@ -115,6 +115,7 @@ void vu_ring_sync(struct vu_ring *r, bool no_kicks)
 	r->used_idx = le16toh(VU_LOAD(&r->used->idx));
 	r->last_avail = r->avail_idx = r->used_idx;
 	VU_STORE(&r->used->flags, htole16(no_kicks ? VU_USED_F_NO_NOTIFY : 0));
+	r->kicks = !no_kicks;
 	r->synced = true;
 }
 
@@ -127,6 +128,41 @@ void vu_ring_sync(struct vu_ring *r, bool no_kicks)
 bool vu_ring_ready(const struct vu_ring *r)
 {
 	return r->synced && r->enabled && !r->broken;
+}
+
+/**
+ * vu_ring_avail() - How many chains the driver has made available, not taken
+ * @r:		Ring, ready
+ *
+ * Return: that number, 0 if the driver's index is off by more than the
+ *	   ring (vu_ring_pop() will say it is broken)
+ */
+unsigned int vu_ring_avail(const struct vu_ring *r)
+{
+	uint16_t idx = le16toh(__atomic_load_n(&r->avail->idx,
+					       __ATOMIC_ACQUIRE));
+	uint16_t n = (uint16_t)(idx - r->last_avail);
+
+	return n > r->num ? 0 : n;
+}
+
+/**
+ * vu_ring_peek_len() - Length of the first buffer of the next chain
+ * @r:		Ring, ready
+ *
+ * Return: that length, 0 if there is no chain or its head is out of range
+ */
+uint32_t vu_ring_peek_len(const struct vu_ring *r)
+{
+	unsigned int head;
+
+	if (!vu_ring_avail(r))
+		return 0;
+	head = le16toh(VU_LOAD(&r->avail->ring[r->last_avail &
+					       (r->num - 1)]));
+	if (head >= r->num)
+		return 0;
+	return le32toh(VU_LOAD(&r->desc[head].len));
 }
 
 /**
@@ -310,6 +346,7 @@ bool vu_ring_want_kicks(struct vu_ring *r, bool on)
 	uint16_t idx;
 
 	VU_STORE(&r->used->flags, htole16(on ? 0 : VU_USED_F_NO_NOTIFY));
+	r->kicks = on;
 	if (!on)
 		return false;
 

@@ -92,6 +92,7 @@ struct vu_used {
  * @call_fd:	Our notifications to the driver, or -1
  * @err_fd:	Where we report a broken ring, or -1
  * @watched:	@kick_fd is in the event loop
+ * @kicks:	The driver was asked to notify (VU_USED_F_NO_NOTIFY clear)
  * @calls:	Notifications sent
  * @quiet:	Notifications the driver asked us not to send
  */
@@ -117,6 +118,7 @@ struct vu_ring {
 	int call_fd;
 	int err_fd;
 	bool watched;
+	bool kicks;
 	unsigned long long calls;
 	unsigned long long quiet;
 };
@@ -125,6 +127,8 @@ void vu_ring_init(struct vu_ring *r);
 int vu_ring_map(struct vu_ring *r, const struct vu_mem *mem);
 void vu_ring_sync(struct vu_ring *r, bool no_kicks);
 bool vu_ring_ready(const struct vu_ring *r);
+unsigned int vu_ring_avail(const struct vu_ring *r);
+uint32_t vu_ring_peek_len(const struct vu_ring *r);
 int vu_ring_pop(struct vu_ring *r, const struct vu_mem *mem, bool write,
 		struct iovec *iov, size_t iov_max, size_t *niov,
 		uint64_t *len);

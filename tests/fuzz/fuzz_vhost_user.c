@@ -196,6 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t frame[1514];
 	struct iovec iov[FUZZ_VU_RX_MAX];
 	unsigned int q, rounds, nrx, i;
+	size_t room;
 	uint8_t flags;
 	bool more;
 
@@ -251,9 +252,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		iov[i].iov_base = frame;
 		iov[i].iov_len = 60 + i * 240;
 	}
+	/* The room it reports, before and after: bounded by what the ring
+	 * holds, whatever the guest wrote in it
+	 */
+	room = vu_net_rx_window(&v.n);
 	if (nrx)
 		vu_net_rx(v.m, &v.n, iov, nrx);
 	fuzz_vu_used_check(VU_RX_Q);
+	if (room > (size_t)VU_RING_NUM_MAX * VU_FRAME_MAX ||
+	    vu_net_rx_window(&v.n) > (size_t)VU_RING_NUM_MAX * VU_FRAME_MAX)
+		fuzz_fail("receive room beyond what the ring could hold");
 	if (fake_core.misuse)
 		fuzz_fail("vhost_user misused a core service");
 

@@ -1040,6 +1040,108 @@ static void test_rx_notify(void)
 	t_teardown();
 }
 
+/**
+ * t_rx_post() - Post receive buffers 4 KiB apart, one descriptor each
+ * @first:	First descriptor (and buffer) index
+ * @n:		How many
+ * @size:	Size of each, at most 4096
+ */
+static void t_rx_post(unsigned int first, unsigned int n, uint32_t size)
+{
+	unsigned int i;
+
+	for (i = first; i < first + n; i++) {
+		t_set(VU_RX_Q, i, T_BUF_OFF + i * 0x1000UL, size,
+		      VU_DESC_F_WRITE, 0);
+		t_post(VU_RX_Q, (uint16_t)i);
+	}
+}
+
+static void test_rx_room(void)
+{
+	struct iovec f[4];
+
+	/* Merged buffers, 256 entries: 16 chains kept for frames that
+	 * don't ask first
+	 */
+	t_setup(256, true, true);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), 0);
+	t_rx_post(0, 16, 2048);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), 0);	/* the reserve */
+	t_rx_post(16, 84, 2048);
+
+	/* Nothing sent yet: a chain holds its length less the header */
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), 84 * (2048 - T_HDR));
+
+	/* Frames of 1514 bytes take a chain each */
+	t_frames(f, 4, 1514);
+	CU_ASSERT_EQUAL(vu_net_rx(env.m, env.n, f, 4), 4);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), (96 - 16) * 1514);
+
+	/* Frames of 5000 take three: each chain carries a third of one */
+	t_frames(f, 2, 5000);
+	CU_ASSERT_EQUAL(vu_net_rx(env.m, env.n, f, 2), 2);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), (90 - 16) * (5000 / 3));
+
+	/* A batch of ACKs says nothing about data frames */
+	t_frames(f, 1, 60);
+	CU_ASSERT_EQUAL(vu_net_rx(env.m, env.n, f, 1), 1);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), (89 - 16) * (5000 / 3));
+
+	/* The guest shrinks its buffers: the next one counts at once */
+	t_rx_post(100, 1, 1024);
+	t_avail(VU_RX_Q)->ring[11] = 100;	/* next in line: 11 taken */
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n),
+			(90 - 16) * (5000 / ((5000 + T_HDR + 1023) / 1024)));
+	t_teardown();
+
+	/* Without merged buffers: one chain per frame, whatever its size */
+	t_setup(256, true, false);
+	t_rx_post(0, 40, 4096);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), 24 * (4096 - T_HDR));
+	t_frames(f, 2, 1000);
+	CU_ASSERT_EQUAL(vu_net_rx(env.m, env.n, f, 2), 2);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), (38 - 16) * 1000);
+	t_teardown();
+
+	/* A small ring of small buffers, every one of them there: room for
+	 * two of the longest frames, as waiting can't bring more
+	 */
+	t_setup(16, true, true);
+	t_rx_post(0, 16, 256);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), 2 * VU_FRAME_MAX);
+	t_frames(f, 1, 60);
+	CU_ASSERT_EQUAL(vu_net_rx(env.m, env.n, f, 1), 1);
+	CU_ASSERT_EQUAL(vu_net_rx_room(env.n), (15 - 2) * (256 - T_HDR));
+	t_teardown();
+}
+
+static void test_rx_window_kicks(void)
+{
+	struct iovec f[4];
+
+	/* Short of buffers: the guest is asked to kick when it adds some */
+	t_setup(256, true, true);
+	CU_ASSERT_EQUAL(t_used(VU_RX_Q)->flags, VU_USED_F_NO_NOTIFY);
+	t_rx_post(0, 100, 2048);
+	CU_ASSERT_EQUAL(vu_net_rx_window(env.n), 84 * (2048 - T_HDR));
+	CU_ASSERT_EQUAL(t_used(VU_RX_Q)->flags, 0);
+
+	/* Plenty (more than half the ring, more than VU_RX_LOW): no kicks */
+	t_rx_post(100, 156, 2048);
+	CU_ASSERT_EQUAL(vu_net_rx_window(env.n), 240 * (2048 - T_HDR));
+	CU_ASSERT_EQUAL(t_used(VU_RX_Q)->flags, VU_USED_F_NO_NOTIFY);
+
+	/* Taking chains below half the ring asks for kicks again */
+	t_frames(f, 4, 1514);
+	while (vu_ring_avail(&env.n->ring[VU_RX_Q]) >= 128)
+		CU_ASSERT_EQUAL_FATAL(vu_net_rx(env.m, env.n, f, 4), 4);
+	CU_ASSERT_EQUAL(vu_net_rx_window(env.n),
+			(vu_ring_avail(&env.n->ring[VU_RX_Q]) - 16) * 1514);
+	CU_ASSERT_EQUAL(t_used(VU_RX_Q)->flags, 0);
+	t_teardown();
+}
+
 static void test_rx_bad_buffers(void)
 {
 	struct iovec f;
@@ -1530,19 +1632,52 @@ static void t_session(int *kick, int *call)
 }
 
 /**
- * t_kick() - Kick the transmit queue, deliver the event to the module
- * @kick:	Our copy of the kick eventfd
+ * t_kick_q() - Kick a queue, deliver the event to the module
+ * @q:		Queue
+ * @kick:	Our copy of its kick eventfd
  */
-static void t_kick(int kick)
+static void t_kick_q(unsigned int q, int kick)
 {
 	uint64_t one = 1;
-	int k = t_fd_call(T_FD_KICK);
+	int k;
 
+	for (k = (int)fake_core.n_fd_calls - 1; k >= 0; k--)
+		if (fake_core.fd_calls[k].op == FAKE_FD_ADD &&
+		    fake_core.fd_calls[k].type == T_FD_KICK &&
+		    (fake_core.fd_calls[k].data & 1) == q)
+			break;
 	CU_ASSERT_FATAL(k >= 0);
 	CU_ASSERT_EQUAL(write(kick, &one, sizeof(one)), sizeof(one));
 	passt_module.on_fd(fe.m, T_FD_KICK, fake_core.fd_calls[k].fd,
 			   fake_core.fd_calls[k].data, EPOLLIN,
 			   fake_core_now());
+}
+
+/**
+ * t_kick() - Kick the transmit queue, deliver the event to the module
+ * @kick:	Our copy of its kick eventfd
+ */
+static void t_kick(int kick)
+{
+	t_kick_q(VU_TX_Q, kick);
+}
+
+/**
+ * t_session_end() - Close our ends of a session's queues, stop the module
+ * @kick:	Our kick eventfds, per queue
+ * @call:	Our call eventfds, per queue
+ */
+static void t_session_end(const int *kick, const int *call)
+{
+	unsigned int q;
+
+	for (q = 0; q < 2; q++) {
+		close(kick[q]);
+		close(call[q]);
+	}
+	t_stop();
+	munmap(env.base, T_MEM_SIZE);
+	close(env.memfd);
 }
 
 static void test_proto_session(void)
@@ -1654,6 +1789,66 @@ static void test_proto_session(void)
 	t_stop();
 	munmap(env.base, T_MEM_SIZE);
 	close(env.memfd);
+}
+
+static void test_proto_rx_window(void)
+{
+	struct passt_stat st[PASST_STATS_MAX];
+	int kick[2], call[2];
+	unsigned int calls;
+	struct iovec f[4];
+	size_t i, k;
+
+	env.memfd = t_memfd(&env.base);
+	t_start();
+	CU_ASSERT_EQUAL(fake_core.tx_window, 0);	/* no guest yet */
+	t_session(kick, call);
+
+	/* Running, no receive buffers: nothing may be built, the guest is
+	 * asked to kick, and we look again later in any case
+	 */
+	CU_ASSERT_EQUAL(fake_core.tx_window, 0);
+	CU_ASSERT_EQUAL(t_used(VU_RX_Q)->flags, 0);
+	CU_ASSERT(fake_core.timer_calls >= 1);
+	CU_ASSERT_EQUAL(fake_core.timer_ms, 100);
+
+	/* Buffers and a kick: the window opens, kicks are no longer wanted */
+	t_rx_post(0, 200, 2048);
+	calls = fake_core.tx_windows;
+	t_kick_q(VU_RX_Q, kick[VU_RX_Q]);
+	CU_ASSERT_EQUAL(fake_core.tx_windows, calls + 1);
+	CU_ASSERT_EQUAL(fake_core.tx_window, 184 * (2048 - T_HDR));
+	CU_ASSERT_EQUAL(t_used(VU_RX_Q)->flags, VU_USED_F_NO_NOTIFY);
+
+	/* Frames sent: the window is told again, after them */
+	t_frames(f, 4, 1514);
+	CU_ASSERT_EQUAL(passt_module.send(fe.m, f, 4), 4);
+	CU_ASSERT_EQUAL(fake_core.tx_window, (196 - 16) * 1514);
+
+	/* The timer looks again: the same */
+	calls = fake_core.tx_windows;
+	passt_module.on_timer(fe.m, fake_core_now());
+	CU_ASSERT_EQUAL(fake_core.tx_windows, calls + 1);
+	CU_ASSERT_EQUAL(fake_core.tx_window, (196 - 16) * 1514);
+
+	/* Counted: one kick on the receive queue, nothing dropped */
+	k = passt_module.stats(fe.m, st, PASST_STATS_MAX);
+	for (i = 0; i < k; i++) {
+		if (!strcmp(st[i].name, "rx_kicks"))
+			CU_ASSERT_EQUAL(st[i].value, 1);
+		if (!strcmp(st[i].name, "drop_to_guest"))
+			CU_ASSERT_EQUAL(st[i].value, 0);
+		if (!strcmp(st[i].name, "rx_room"))
+			CU_ASSERT_EQUAL(st[i].value, (196 - 16) * 1514);
+	}
+	CU_ASSERT_EQUAL(k, 6);
+
+	/* The frontend goes: nothing may be built */
+	close(fe.sk);
+	fe.sk = -1;
+	t_pump();
+	CU_ASSERT_EQUAL(fake_core.tx_window, 0);
+	t_session_end(kick, call);
 }
 
 static void test_proto_errors(void)
@@ -2066,13 +2261,7 @@ static void test_proto_rings(void)
 
 	close(p[0]);
 	close(p[1]);
-	for (q = 0; q < 2; q++) {
-		close(kick[q]);
-		close(call[q]);
-	}
-	t_stop();
-	munmap(env.base, T_MEM_SIZE);
-	close(env.memfd);
+	t_session_end(kick, call);
 }
 
 static void test_proto_pieces_and_reconnect(void)
@@ -2126,14 +2315,7 @@ static void test_proto_pieces_and_reconnect(void)
 	t_kick(kick[VU_TX_Q]);
 	CU_ASSERT_EQUAL(fake_core.n_from_guest, 1);
 	CU_ASSERT_EQUAL(t_used(VU_TX_Q)->idx, 1);
-	for (q = 0; q < 2; q++) {
-		close(kick[q]);
-		close(call[q]);
-	}
-
-	t_stop();
-	munmap(env.base, T_MEM_SIZE);
-	close(env.memfd);
+	t_session_end(kick, call);
 }
 
 static void test_proto_stale_socket(void)
@@ -2217,6 +2399,10 @@ UNIT_SUITE(vhost_user,
 	{ "rx: without merged buffers, legacy", test_rx_no_mrg },
 	{ "rx: one call per batch, suppression", test_rx_notify },
 	{ "rx: bad buffers refused", test_rx_bad_buffers },
+	{ "rx: room estimated from chains and frames", test_rx_room },
+	{ "rx: kicks asked for only while short", test_rx_window_kicks },
+	{ "protocol: the window follows the receive queue",
+	  test_proto_rx_window },
 	{ "fuzz: random descriptor tables", test_fuzz },
 	{ "protocol: QEMU-like session, frames both ways",
 	  test_proto_session },
