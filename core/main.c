@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include "conf.h"
 #include "csum.h"
@@ -158,6 +159,26 @@ static void main_pidfile_write(int fd)
 }
 
 /**
+ * main_nofile_raise() - Raise the descriptor limit to the hard limit
+ *
+ * Every flow holds host sockets (a spliced TCP connection six descriptors:
+ * two sockets, two pipes), and a soft limit of 1024 would stop the flow
+ * table far short of max_flows: the hard limit is ours to take, before
+ * the sandbox.
+ */
+static void main_nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		debug("cannot raise the descriptor limit: %s",
+		      strerror(errno));
+}
+
+/**
  * main_seccomp() - Compose and load the filter: core plus modules
  * @c:		Configuration
  */
@@ -209,6 +230,7 @@ int main(int argc, char **argv)
 	if (*conf.log_file && (rc = log_open_file(conf.log_file)))
 		die("%s: cannot open log file: %s", conf.log_file,
 		    strerror(-rc));
+	main_nofile_raise();
 	if ((rc = flow_table_init(conf.max_flows)))
 		die("flow table of %u flows: %s", conf.max_flows,
 		    strerror(-rc));

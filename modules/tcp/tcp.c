@@ -145,7 +145,6 @@
 #include <net/if.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <passt/module.h>
@@ -319,26 +318,6 @@ static bool tcp_peek_off_works(void)
 }
 
 /**
- * tcp_nofile_raise() - Raise the descriptor limit as far as we may
- * @m:		This module
- *
- * A spliced connection takes six descriptors (two sockets, two pipes), and
- * a soft limit of 1024 would stop them at about 170: the hard limit is
- * ours to take, before the sandbox.
- */
-static void tcp_nofile_raise(struct passt_mod *m)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		passt_core(m)->log(m, PASST_LOG_DEBUG, "cannot raise the "
-				   "descriptor limit: %s", strerror(errno));
-}
-
-/**
  * tcp_init() - Allocate connection state for the whole flow table
  * @m:		This module
  *
@@ -382,8 +361,6 @@ static int tcp_init(struct passt_mod *m)
 	}
 	if (*net->ip6.outbound_if)
 		s->ll_ifindex = if_nametoindex(net->ip6.outbound_if);
-
-	tcp_nofile_raise(m);
 
 	s->wb.idx = TCP_NONE;
 	tcp_timer_init(s, core->now(m));
