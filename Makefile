@@ -160,7 +160,7 @@ UNIT_MODULES	:= $(patsubst tests/unit/modules/%_test.c,%,$(wildcard tests/unit/m
 UNIT_MOD_BINS	:= $(UNIT_MODULES:%=$(BUILD)/unit-%)
 
 define unit_module_rules
-$(BUILD)/unit-$(1): $(BUILD)/obj/tests/unit/modules/$(1)_test.o $(BUILD)/obj/tests/unit/fake_core.o $(BUILD)/obj/tests/unit/netns.o $(BUILD)/obj/tests/unit/main.o $(call mod_objs,$(1))
+$(BUILD)/unit-$(1): $(BUILD)/obj/tests/unit/modules/$(1)_test.o $(BUILD)/obj/tests/unit/fake_core.o $(BUILD)/obj/tests/unit/netns.o $(BUILD)/obj/tests/unit/wire.o $(BUILD)/obj/tests/unit/main.o $(call mod_objs,$(1))
 	$$(CC) $$(LDFLAGS) $$(SAN_LDFLAGS) -o $$@ $$^ -lcunit
 $(BUILD)/obj/tests/unit/modules/$(1)_test.o: $(BUILD)/gen/$(1)/syscalls.gen.h
 endef

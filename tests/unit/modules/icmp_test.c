@@ -31,6 +31,7 @@
 #include "unit.h"
 #include "fake_core.h"
 #include "netns.h"
+#include "wire.h"
 
 extern const struct passt_module passt_module;
 
@@ -78,38 +79,6 @@ static bool netns(void)
 }
 
 /**
- * sum16() - Ones' complement sum, unfolded
- * @p:		Bytes
- * @len:	Length
- * @sum:	Sum so far
- *
- * Return: new sum
- */
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-/**
- * fold() - Fold and complement a sum
- * @sum:	Sum
- *
- * Return: checksum, host order
- */
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/**
  * icmp_sum() - Checksum of an ICMP or ICMPv6 message
  * @ip:		IP header
  * @v6:		ICMPv6 (pseudo-header included)
@@ -124,8 +93,8 @@ static uint16_t icmp_sum(const uint8_t *ip, bool v6, const uint8_t *msg,
 	uint32_t sum = 0;
 
 	if (v6)
-		sum = sum16(ip + 8, 32, 0) + (uint32_t)len + IPPROTO_ICMPV6;
-	return fold(sum16(msg, len, sum));
+		sum = unit_sum16(ip + 8, 32, 0) + (uint32_t)len + IPPROTO_ICMPV6;
+	return unit_fold(unit_sum16(msg, len, sum));
 }
 
 /**
@@ -187,7 +156,7 @@ static size_t build_echo(uint8_t *b, bool v6, const char *src,
 		ip[9] = IPPROTO_ICMP;
 		inet_pton(AF_INET, src, ip + 12);
 		inet_pton(AF_INET, dst, ip + 16);
-		put16(ip + 10, fold(sum16(ip, 20, 0)));
+		put16(ip + 10, unit_fold(unit_sum16(ip, 20, 0)));
 	}
 	msg[0] = v6 ? 128 : 8;
 	msg[1] = 0;
@@ -305,7 +274,7 @@ static void check_reply(const struct fake_frame *fr, bool v6, const char *src,
 		CU_ASSERT_EQUAL(get16(fr->data + 12), 0x0800);
 		CU_ASSERT_EQUAL(ip[9], IPPROTO_ICMP);
 		CU_ASSERT_EQUAL(get16(ip + 2), 28 + len);
-		CU_ASSERT_EQUAL(fold(sum16(ip, 20, 0)), 0);
+		CU_ASSERT_EQUAL(unit_fold(unit_sum16(ip, 20, 0)), 0);
 		inet_pton(AF_INET, src, a);
 		CU_ASSERT_EQUAL(memcmp(ip + 12, a, 4), 0);
 		inet_pton(AF_INET, GUEST4, a);
@@ -678,19 +647,19 @@ static void test_malformed(void)
 	/* ICMPv6 checksummed without its pseudo-header */
 	len = build_echo(fbuf, true, GUEST6, GW6, 1, 1, 16);
 	put16(fbuf + 54 + 2, 0);
-	put16(fbuf + 54 + 2, fold(sum16(fbuf + 54, 24, 0)));
+	put16(fbuf + 54 + 2, unit_fold(unit_sum16(fbuf + 54, 24, 0)));
 	guest_send(fbuf, len, 24);
 
 	/* Code 1, and an echo reply instead of a request */
 	len = build_echo(fbuf, false, GUEST4, GW4, 1, 1, 16);
 	fbuf[35] = 1;
 	put16(fbuf + 36, 0);
-	put16(fbuf + 36, fold(sum16(fbuf + 34, 24, 0)));
+	put16(fbuf + 36, unit_fold(unit_sum16(fbuf + 34, 24, 0)));
 	guest_send(fbuf, len, 24);
 	len = build_echo(fbuf, false, GUEST4, GW4, 1, 1, 16);
 	fbuf[34] = 0;
 	put16(fbuf + 36, 0);
-	put16(fbuf + 36, fold(sum16(fbuf + 34, 24, 0)));
+	put16(fbuf + 36, unit_fold(unit_sum16(fbuf + 34, 24, 0)));
 	guest_send(fbuf, len, 24);
 
 	/* Addresses nobody can answer, or we must not send to */

@@ -32,6 +32,7 @@
 #include "unit.h"
 #include "fake_core.h"
 #include "netns.h"
+#include "wire.h"
 /* By path: the Makefile passes -Imodules/udp_test, not -Imodules/udp */
 #include "udp.h"
 
@@ -82,38 +83,6 @@ static bool netns(void)
 }
 
 /**
- * sum16() - Ones' complement sum, unfolded
- * @p:		Bytes
- * @len:	Length
- * @sum:	Sum so far
- *
- * Return: new sum
- */
-static uint32_t sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-/**
- * fold() - Fold and complement a sum
- * @sum:	Sum
- *
- * Return: checksum, host order
- */
-static uint16_t fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-/**
  * l4_sum() - Sum of an L4 segment with its pseudo-header
  * @ip:		IP header
  * @v6:		IPv6
@@ -129,11 +98,11 @@ static uint16_t l4_sum(const uint8_t *ip, bool v6, uint8_t proto,
 	uint32_t sum;
 
 	if (v6)
-		sum = sum16(ip + 8, 32, 0) + (uint32_t)(len >> 16) +
+		sum = unit_sum16(ip + 8, 32, 0) + (uint32_t)(len >> 16) +
 		      (uint32_t)(len & 0xffff) + proto;
 	else
-		sum = sum16(ip + 12, 8, 0) + (uint32_t)len + proto;
-	return fold(sum16(l4, len, sum));
+		sum = unit_sum16(ip + 12, 8, 0) + (uint32_t)len + proto;
+	return unit_fold(unit_sum16(l4, len, sum));
 }
 
 /**
@@ -198,7 +167,7 @@ static size_t build_udp(uint8_t *b, bool v6, const char *src, const char *dst,
 		ip[9] = IPPROTO_UDP;
 		inet_pton(AF_INET, src, ip + 12);
 		inet_pton(AF_INET, dst, ip + 16);
-		put16(ip + 10, fold(sum16(ip, 20, 0)));
+		put16(ip + 10, unit_fold(unit_sum16(ip, 20, 0)));
 	}
 	put16(uh, sport);
 	put16(uh + 2, dport);
@@ -300,7 +269,7 @@ static bool check_udp(const struct fake_frame *fr, bool v6, const char *src,
 		CU_ASSERT_EQUAL(ip[0], 0x45);
 		CU_ASSERT_EQUAL(get16(ip + 2), 28 + len);
 		CU_ASSERT_EQUAL(ip[9], IPPROTO_UDP);
-		CU_ASSERT_EQUAL(fold(sum16(ip, 20, 0)), 0);
+		CU_ASSERT_EQUAL(unit_fold(unit_sum16(ip, 20, 0)), 0);
 		inet_pton(AF_INET, src, a);
 		CU_ASSERT_EQUAL(memcmp(ip + 12, a, 4), 0);
 		inet_pton(AF_INET, dst, a);
@@ -1142,14 +1111,14 @@ static void check_icmp_err(const struct fake_frame *fr, bool v6,
 		CU_ASSERT_EQUAL(memcmp(in + 24, a, 16), 0);
 	} else {
 		CU_ASSERT_EQUAL(ip[9], IPPROTO_ICMP);
-		CU_ASSERT_EQUAL(fold(sum16(ip, 20, 0)), 0);
+		CU_ASSERT_EQUAL(unit_fold(unit_sum16(ip, 20, 0)), 0);
 		inet_pton(AF_INET, src, a);
 		CU_ASSERT_EQUAL(memcmp(ip + 12, a, 4), 0);
 		inet_pton(AF_INET, GUEST4, a);
 		CU_ASSERT_EQUAL(memcmp(ip + 16, a, 4), 0);
-		CU_ASSERT_EQUAL(fold(sum16(icmp, l4len, 0)), 0);
+		CU_ASSERT_EQUAL(unit_fold(unit_sum16(icmp, l4len, 0)), 0);
 		CU_ASSERT_EQUAL(in[0], 0x45);
-		CU_ASSERT_EQUAL(fold(sum16(in, 20, 0)), 0);
+		CU_ASSERT_EQUAL(unit_fold(unit_sum16(in, 20, 0)), 0);
 		CU_ASSERT_EQUAL(memcmp(in + 12, a, 4), 0);
 		inet_pton(AF_INET, GW4, a);
 		CU_ASSERT_EQUAL(memcmp(in + 16, a, 4), 0);
