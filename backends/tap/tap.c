@@ -100,7 +100,10 @@
  * forwarding table's listening sockets, its namespace's among them, are
  * there too. The core forces foreground mode. The command's exit is watched
  * through a pidfd; its exit status, or 128 plus the number of the signal
- * that ended it, becomes the daemon's.
+ * that ended it, becomes the daemon's. The daemon exits TAP_EXIT_LINGER_MS
+ * later, not at once: what the command sent just before it exited may
+ * still be on its way (a spliced connection to the host's loopback whose
+ * connect() is still completing), and goes on meanwhile.
  */
 
 #include <errno.h>
@@ -542,7 +545,23 @@ static void tap_child(struct passt_mod *m)
 	close(s->pidfd);
 	s->pidfd = -1;
 	s->child = 0;
-	core->quit(m, status);
+	s->exiting = true;
+	s->status = status;
+	core->timer_arm(m, TAP_EXIT_LINGER_MS);
+}
+
+/**
+ * tap_on_timer() - The command exited a moment ago: now the daemon does
+ * @m:		This module
+ * @now:	Current time (unused)
+ */
+static void tap_on_timer(struct passt_mod *m, const struct timespec *now)
+{
+	const struct tap_state *s = passt_priv(m);
+
+	(void)now;
+	if (s->exiting)
+		passt_core(m)->quit(m, s->status);
 }
 
 /**
@@ -691,6 +710,7 @@ PASST_MODULE(
 	.start		= tap_start,
 	.fini		= tap_fini,
 	.on_fd		= tap_on_fd,
+	.on_timer	= tap_on_timer,
 	.send		= tap_send,
 	.guest_socket	= tap_sock_get,
 );

@@ -17,6 +17,7 @@
 #define TAP_POOL_SIZE	((size_t)TAP_BATCH * TAP_SLOT)
 #define TAP_ERR_MAX	320			/* bytes of a failure's text */
 #define TAP_SOCK_WAIT_MS 100			/* for the socket helper */
+#define TAP_EXIT_LINGER_MS 200			/* after the command exits */
 
 /* Kinds of file descriptor this module watches (on_fd() @type) */
 #define TAP_FD_TAP	1			/* the tap queue */
@@ -33,6 +34,9 @@
  * @pidfd:	pidfd of the command run in its own namespace, or -1
  * @go:		Pipe that lets the command run, until start(), or -1
  * @child:	PID of that command, or 0
+ * @exiting:	The command exited: the daemon follows once this turn's
+ *		work is through (TAP_EXIT_LINGER_MS)
+ * @status:	Its exit status, then the daemon's
  * @ifindex:	Index of the interface in its namespace
  * @name:	Its name, as the kernel gave it
  * @link_down:	Writes fail with EIO: the guest took its link down
@@ -53,6 +57,8 @@ struct tap_state {
 	int pidfd;
 	int go;
 	pid_t child;
+	bool exiting;
+	int status;
 	unsigned int ifindex;
 	char name[PASST_IFNAME_MAX];
 	bool link_down;

@@ -654,6 +654,10 @@ static int child_status(int how)
 	CU_ASSERT_EQUAL(fd_del_count(pidfd), 1);
 	/* Reaped: nothing left to wait for */
 	CU_ASSERT_EQUAL(waitpid(pid, NULL, WNOHANG), -1);
+	/* Not at once: work of this turn may still be on its way */
+	CU_ASSERT_FALSE(fake_core.quit_called);
+	CU_ASSERT_EQUAL(fake_core.timer_ms, TAP_EXIT_LINGER_MS);
+	passt_module.on_timer(m, fake_core_now());
 	rc = fake_core.quit_called ? fake_core.quit_status : -1;
 	fake_core_unload(m);
 	return rc;
