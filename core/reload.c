@@ -112,8 +112,6 @@ static struct passt_mod *reload_proto_mod(uint8_t proto)
  * @errbuf:	Buffer for the one line saying what is wrong
  * @errlen:	Its size
  *
- * UDP rules from = "guest" are accepted with a warning: not forwarded yet.
- *
  * Return: 0, or -ENOPROTOOPT
  */
 int reload_check_forward(const struct conf *c, const struct fwd_table *t,
@@ -140,9 +138,6 @@ int reload_check_forward(const struct conf *c, const struct fwd_table *t,
 				 "\"guest\" rules need the tap backend", file);
 			return -ENOPROTOOPT;
 		}
-		if (r->from == PASST_PIF_SPLICE && r->proto != IPPROTO_TCP)
-			warn("%s: forward: udp from = \"guest\" rules are not "
-			     "forwarded yet: ignored", file);
 	}
 	return 0;
 }
@@ -291,30 +286,6 @@ static int reload_guest_socket(void *opaque, int domain, int type,
 }
 
 /**
- * reload_splice_cb() - Register a from = "guest" rule's listening socket
- * @opaque:	Table the rule is in
- * @fd:		Socket, in the guest's namespace
- * @rule:	Rule index
- * @port:	Port
- *
- * Only the tcp module splices: a UDP socket would feed the guest its own
- * datagrams back, so it is closed (reload_check_forward() said so)
- *
- * Return: 0, or -errno
- */
-static int reload_splice_cb(void *opaque, int fd, unsigned int rule,
-			    uint16_t port)
-{
-	const struct passt_fwd_rule *r = fwd_rule(opaque, rule);
-
-	if (!r || r->proto != IPPROTO_TCP) {
-		close(fd);
-		return 0;
-	}
-	return reload_listen_cb(opaque, fd, rule, port);
-}
-
-/**
  * reload_listen() - Open the listening sockets of rules, both pifs
  * @t:		Table holding the rules
  * @idx:	Rule indices, or NULL for all
@@ -337,9 +308,11 @@ static int reload_listen(struct fwd_table *t, const uint8_t *idx, size_t n,
 		snprintf(errbuf, errlen, "forward: %s", e);
 		return rc;
 	}
-	/* The guest's side of the splice path, in its namespace */
+	/* The guest's side of the splice path, in its namespace (bound to
+	 * its loopback unless the rule names an address: fwd_listen_binds())
+	 */
 	rc = fwd_listen_rules(t, PASST_PIF_SPLICE, idx, n, ip4, ip6,
-			      reload_guest_socket, reload_splice_cb, t, e,
+			      reload_guest_socket, reload_listen_cb, t, e,
 			      sizeof(e));
 	if (rc)
 		snprintf(errbuf, errlen, "forward: from = \"guest\": %s", e);

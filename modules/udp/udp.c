@@ -651,11 +651,15 @@ static int udp_init(struct passt_mod *m)
 	u->flow_max = u->core->flow_max(m);
 	u->flows = calloc(u->flow_max ? u->flow_max : 1, sizeof(*u->flows));
 	u->active = calloc(u->flow_max ? u->flow_max : 1, sizeof(*u->active));
-	if (!u->flows || !u->active) {
+	/* Only touched by spliced datagrams: pages nobody uses stay unused */
+	u->splice_buf = malloc((size_t)UDP_BATCH * UDP_SPLICE_DGRAM);
+	if (!u->flows || !u->active || !u->splice_buf) {
 		free(u->flows);
 		free(u->active);
+		free(u->splice_buf);
 		u->flows = NULL;
 		u->active = NULL;
+		u->splice_buf = NULL;
 		return -ENOMEM;
 	}
 	for (i = 0; i < u->flow_max; i++)
@@ -689,22 +693,32 @@ static void udp_fini(struct passt_mod *m)
 	udp_close_all(m);
 	free(u->flows);
 	free(u->active);
+	free(u->splice_buf);
 	u->flows = NULL;
 	u->active = NULL;
+	u->splice_buf = NULL;
 }
 
 /**
  * udp_on_reset() - The guest went away: its flows go too
  * @m:		This module
+ *
+ * Spliced flows stay: they never went through the guest's link.
  */
 static void udp_on_reset(struct passt_mod *m)
 {
 	struct udp *u = passt_priv(m);
+	uint32_t i, n = 0;
 
-	if (u->n_active)
-		u->core->log(m, PASST_LOG_DEBUG, "reset: closing %u flows",
-			     u->n_active);
-	udp_close_all(m);
+	/* Downwards: closing moves the last entry, already seen, here */
+	for (i = u->n_active; i-- > 0; ) {
+		if (u->flows[u->active[i]].kind == UDP_KIND_SPLICE)
+			continue;
+		udp_flow_close(m, u->active[i]);
+		n++;
+	}
+	if (n)
+		u->core->log(m, PASST_LOG_DEBUG, "reset: closed %u flows", n);
 }
 
 /**
@@ -811,6 +825,8 @@ static size_t udp_stats(struct passt_mod *m, struct passt_stat *st, size_t n)
 	udp_stat_put(st, n, &k, "drop_no_flow", u->cnt.drop_no_flow);
 	udp_stat_put(st, n, &k, "drop_send", u->cnt.drop_send);
 	udp_stat_put(st, n, &k, "drop_too_big", u->cnt.drop_too_big);
+	udp_stat_put(st, n, &k, "flows_splice", kinds[UDP_KIND_SPLICE]);
+	udp_stat_put(st, n, &k, "datagrams_spliced", u->cnt.spliced);
 	return k;
 }
 

@@ -13,10 +13,12 @@
 #include <passt/module.h>
 
 #define UDP_BATCH		32	/* datagrams per system call, at most */
+#define UDP_ROUNDS		4	/* recvmmsg() calls per event, at most */
 #define UDP_DNS_MAX		4	/* forwarded DNS addresses */
 #define UDP_DNS_PORT		53
 #define UDP_FD_FLOW		1	/* epoll type: a flow's own socket */
 #define UDP_LISTEN_FDS		65536	/* listening fds whose setup we note */
+#define UDP_SPLICE_DGRAM	65536	/* scratch per spliced datagram */
 
 /* Room for one IP_PKTINFO or IPV6_PKTINFO message, the larger */
 #define UDP_CTL_LEN		CMSG_SPACE(sizeof(struct in6_pktinfo))
@@ -36,6 +38,9 @@
  *			from unicast addresses)
  * @UDP_KIND_IN:	Opened by a host peer through a forwarding rule: the
  *			rule's listening socket, which the core owns
+ * @UDP_KIND_SPLICE:	Opened from the guest namespace's loopback through a
+ *			from = "guest" rule: own socket towards the host's
+ *			loopback, answers through the rule's socket
  * @UDP_KIND_NUM:	Number of kinds
  */
 enum udp_kind {
@@ -43,6 +48,7 @@ enum udp_kind {
 	UDP_KIND_OUT,
 	UDP_KIND_OUT_GROUP,
 	UDP_KIND_IN,
+	UDP_KIND_SPLICE,
 	UDP_KIND_NUM,
 };
 
@@ -55,15 +61,19 @@ enum udp_kind {
  * @tapside:	Side of the flow facing the guest (PASST_INISIDE or _TGTSIDE)
  * @sock6:	@sock is an AF_INET6 socket (maybe dual-stack)
  * @v6:		The flow is IPv6 (else IPv4, addresses are v4-mapped)
+ * @lsock:	UDP_KIND_SPLICE: the rule's socket, in the guest namespace
+ * @lsock6:	@lsock is an AF_INET6 socket
  */
 struct udp_flow {
 	int sock;
+	int lsock;
 	uint32_t last;
 	uint32_t pos;
 	uint8_t kind;
 	uint8_t tapside;
 	uint8_t sock6;
 	uint8_t v6;
+	uint8_t lsock6;
 };
 
 /**
@@ -108,6 +118,8 @@ struct udp_batch {
  * @drop_no_flow:	Guest datagrams no flow could be made for
  * @drop_send:		Guest datagrams the host refused
  * @drop_too_big:	Host datagrams larger than the guest's MTU allows
+ * @spliced:		Datagrams between the guest namespace's loopback and
+ *			the host's, either way
  */
 struct udp_count {
 	uint64_t to_host;
@@ -118,6 +130,7 @@ struct udp_count {
 	uint64_t drop_no_flow;
 	uint64_t drop_send;
 	uint64_t drop_too_big;
+	uint64_t spliced;
 };
 
 /**
@@ -133,6 +146,8 @@ struct udp_count {
  * @listen_ready:	Listening sockets (by fd) we asked for the local
  *			address of each datagram (IP_PKTINFO, IPV6_RECVPKTINFO)
  * @b:			Batch scratch space
+ * @splice_buf:		Datagrams of a spliced batch, UDP_BATCH of
+ *			UDP_SPLICE_DGRAM bytes
  * @cnt:		Counters, for udp_stats()
  */
 struct udp {
@@ -146,6 +161,7 @@ struct udp {
 	size_t n_dns;
 	uint64_t listen_ready[UDP_LISTEN_FDS / 64];
 	struct udp_batch b;
+	uint8_t *splice_buf;
 	struct udp_count cnt;
 };
 
@@ -178,6 +194,11 @@ void udp_tap_frames(struct passt_mod *m, const struct passt_frame *f,
 void udp_sock_ready(struct passt_mod *m, unsigned int idx, uint32_t events);
 void udp_sock_listen(struct passt_mod *m, int fd, uint32_t data,
 		     uint32_t events);
+
+/* udp_splice.c */
+void udp_splice_listen(struct passt_mod *m, int fd,
+		       const struct passt_fwd_rule *rule, uint16_t lport);
+void udp_splice_ready(struct passt_mod *m, unsigned int idx, uint32_t events);
 
 /* udp_err.c */
 void udp_err_drain(struct passt_mod *m, unsigned int idx);

@@ -21,7 +21,6 @@
 
 #include "udp.h"
 
-#define UDP_ROUNDS	4	/* recvmmsg() calls per event, at most */
 
 /**
  * udp_sock_fill() - Build the headers of a frame to the guest on a flow
@@ -184,6 +183,10 @@ void udp_sock_ready(struct passt_mod *m, unsigned int idx, uint32_t events)
 	const struct passt_flow *fl;
 	size_t off, max, round;
 
+	if (uf->kind == UDP_KIND_SPLICE) {
+		udp_splice_ready(m, idx, events);
+		return;
+	}
 	if (events & EPOLLERR)
 		udp_err_drain(m, idx);
 	if (!(events & EPOLLIN))
@@ -478,8 +481,10 @@ static void udp_sock_listen_gone(struct passt_mod *m, int fd, uint16_t lport)
 	for (i = u->n_active; i-- > 0; ) {
 		uint32_t idx = u->active[i];
 
-		if (u->flows[idx].kind != UDP_KIND_IN ||
-		    u->flows[idx].sock != fd)
+		if (!(u->flows[idx].kind == UDP_KIND_IN &&
+		      u->flows[idx].sock == fd) &&
+		    !(u->flows[idx].kind == UDP_KIND_SPLICE &&
+		      u->flows[idx].lsock == fd))
 			continue;
 		u->core->log(m, PASST_LOG_DEBUG, "flow %u: port %u is no "
 			     "longer forwarded, closed", idx, lport);
@@ -531,6 +536,10 @@ void udp_sock_listen(struct passt_mod *m, int fd, uint32_t data,
 	    lport > rule->last) {
 		core->log(m, PASST_LOG_DEBUG, "port %u: no rule %u for it",
 			  lport, PASST_FWD_REF_RULE(data));
+		return;
+	}
+	if (rule->from == PASST_PIF_SPLICE) {
+		udp_splice_listen(m, fd, rule, lport);
 		return;
 	}
 
