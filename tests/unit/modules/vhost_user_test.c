@@ -195,6 +195,7 @@ static void t_teardown(void)
 	close(env.memfd);
 	free(env.bounce);
 	free(env.n);
+	env.n = NULL;
 	fake_core_unload(env.m);
 }
 
@@ -256,11 +257,14 @@ static void t_set(unsigned int q, unsigned int i, uint64_t off, uint32_t len,
  * t_post() - Make a chain available, as the driver does
  * @q:		Queue
  * @head:	Its head
+ *
+ * Rings are those of t_setup(), or of t_session() (256 entries) when the
+ * module keeps its own device
  */
 static void t_post(unsigned int q, uint16_t head)
 {
 	struct vu_avail *a = t_avail(q);
-	unsigned int num = env.n->ring[q].num;
+	unsigned int num = env.n ? env.n->ring[q].num : 256;
 
 	a->ring[a->idx % num] = head;
 	__atomic_store_n(&a->idx, (uint16_t)(a->idx + 1), __ATOMIC_RELEASE);
