@@ -1044,7 +1044,7 @@ static int vhost_user_set_vring_kick(struct passt_mod *m, struct vhost_user *s,
 	const struct passt_core_ops *core = passt_core(m);
 	struct vu_ring *r;
 	unsigned int q;
-	int fd;
+	int fd, rc;
 
 	if (vhost_user_vring_fd(m, s, msg, &q, &fd))
 		return -EINVAL;
@@ -1065,21 +1065,17 @@ static int vhost_user_set_vring_kick(struct passt_mod *m, struct vhost_user *s,
 	 */
 	vhost_user_nonblock(fd);
 	r->kick_fd = fd;
-	{
-		uint32_t data = ((s->gen & VU_GEN_MASK) << 1) | q;
-		int rc;
-
-		rc = core->fd_add(m, fd, EPOLLIN, VU_FD_KICK, data);
-		if (rc) {
-			core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
-				  "queue %u: can't watch the kick "
-				  "descriptor: %s", q, strerror(-rc));
-			close(fd);
-			r->kick_fd = -1;
-			return rc;
-		}
-		r->watched = true;
+	rc = core->fd_add(m, fd, EPOLLIN, VU_FD_KICK,
+			  ((s->gen & VU_GEN_MASK) << 1) | q);
+	if (rc) {
+		core->log(m, PASST_LOG_WARNING | PASST_LOG_RATELIMIT,
+			  "queue %u: can't watch the kick descriptor: %s", q,
+			  strerror(-rc));
+		close(fd);
+		r->kick_fd = -1;
+		return rc;
 	}
+	r->watched = true;
 	r->started = true;
 	s->guest_active = true;
 	vhost_user_ring_update(m, s, q);
